@@ -1,0 +1,60 @@
+# Qingyi: the two commands are `make serve` and `make test`. See README.md.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR):$(CURDIR)/api
+
+.PHONY: venv test serve build check-content schemas catalogue api bench bench-site lint typecheck clean import-cottages
+
+# Create .venv on a fresh clone and install the pinned dependencies (again only when they change).
+$(STAMP): requirements-dev.txt api/requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# ---- editors -------------------------------------------------------------
+check-content: $(STAMP)
+	$(BIN)/python -m site_src check
+
+schemas: $(STAMP)
+	$(BIN)/python -m site_src schemas
+
+import-cottages: $(STAMP)
+	$(BIN)/python -m site_src import-cottages $(CSV)
+
+# ---- site ----------------------------------------------------------------
+build: $(STAMP)
+	$(BIN)/python -m site_src check
+	$(BIN)/mkdocs build --strict --site-dir site
+
+# ---- api -----------------------------------------------------------------
+catalogue: $(STAMP)
+	$(BIN)/python -m site_src catalogue --out api/chalicelib/catalogue.json
+
+# ---- the two commands ----------------------------------------------------
+serve: $(STAMP)
+	$(BIN)/python -m site_src check
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$${QINGYI_SITE_PORT:-8000}
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# ---- quality and speed ---------------------------------------------------
+lint: $(STAMP)
+	$(BIN)/ruff check site_src api tests
+	$(BIN)/mypy site_src api/chalicelib
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
+
+RECORDS ?= 1000
+bench-site: $(STAMP)
+	$(BIN)/python tests/bench/bench_site.py --records $(RECORDS)
+
+clean:
+	rm -rf site build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""Read YAML keeping where every value came from, and refusing duplicate keys.
+
+PyYAML's constructors silently keep the last of two equal keys and forget
+positions. We compose the node tree ourselves (safe loader, no tags beyond the
+core schema) and build plain Python values plus a map from field path to
+(line, column), so every later check can point at the exact place in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Source:
+    """One YAML file: its data and the position of every path inside it."""
+
+    file: str
+    data: Any
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+
+    def where(self, path: Path) -> tuple[int, int]:
+        """Line and column (1-based) of the nearest known ancestor of ``path``."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.positions:
+                return self.positions[probe]
+            probe = probe[:-1]
+        return self.positions.get((), (1, 1))
+
+    def error(self, path: Path, rule: str, zh: str, en: str, fix_zh: str = "", fix_en: str = "") -> ContentError:
+        line, col = self.where(path)
+        return ContentError(self.file, line, col, rule, dotted(path), zh, en, fix_zh, fix_en)
+
+
+def dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _build(src: Source, node: yaml.Node, path: Path, errors: list[ContentError], loader: _Loader) -> Any:
+    src.positions.setdefault(path, _mark(node))
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int)):
+                errors.append(src.error(path, "yaml.key", "键必须是文字", "keys must be text"))
+                continue
+            key = str(key)
+            if key in out:
+                first = src.positions.get(path + (key,), (0, 0))[0]
+                line, col = _mark(key_node)
+                errors.append(
+                    ContentError(
+                        src.file, line, col, "yaml.duplicate_key", dotted(path + (key,)),
+                        f"键“{key}”重复出现（第一次在第 {first} 行）",
+                        f"the key {key!r} appears twice (first on line {first})",
+                        "删除或合并其中一个", "remove or merge one of them",
+                    )
+                )
+                continue
+            src.positions[path + (key,)] = _mark(key_node)
+            out[key] = _build(src, value_node, path + (key,), errors, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(src, child, path + (i,), errors, loader) for i, child in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
+    """Parse one YAML document; return the source and any syntax errors."""
+    src = Source(file=file, data=None, text=text)
+    errors: list[ContentError] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            errors.append(ContentError(file, 1, 1, "yaml.empty", "", "文件是空的", "the file is empty",
+                                       "填写记录内容或删除文件", "fill in the record or delete the file"))
+            return src, errors
+        src.data = _build(src, node, (), errors, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = f"{exc.context or ''} {exc.problem or ''}".strip()
+        errors.append(
+            ContentError(
+                file, line, col, "yaml.syntax", "",
+                f"YAML 格式错误：{problem}", f"YAML syntax error: {problem}",
+                "检查缩进、冒号和引号是否配对", "check indentation, colons and matching quotes",
+            )
+        )
+    except yaml.YAMLError as exc:
+        errors.append(ContentError(file, 1, 1, "yaml.syntax", "", f"YAML 格式错误：{exc}", f"YAML error: {exc}"))
+    finally:
+        loader.dispose()
+    return src, errors
