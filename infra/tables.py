@@ -65,3 +65,34 @@ def create_tables(client: Any, table_name: str) -> None:
             TableName=table_name,
             TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": bool(ttl["Enabled"])},
         )
+
+
+def deploy_data_stack(cloudformation: Any, dynamodb: Any, stage: str = "dev") -> str:
+    """Deploy infra/data.yaml as a CloudFormation stack and return the ledger table's name.
+
+    The local stack and the tests use this on moto, so the API always runs against
+    the table the template actually creates. moto's CloudFormation does not apply
+    TimeToLiveSpecification, so the TTL from the template is applied afterwards
+    through the DynamoDB API (a no-op on AWS, where the stack already did it).
+    """
+    stack = f"qingyi-data-{stage}"
+    cloudformation.create_stack(
+        StackName=stack,
+        TemplateBody=TEMPLATE.read_text(encoding="utf-8"),
+        Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}],
+    )
+    cloudformation.get_waiter("stack_create_complete").wait(
+        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
+    outputs = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    table_name = next(o["OutputValue"] for o in outputs if o["OutputKey"] == "LedgerTableName")
+    (definition,) = table_definitions()
+    ttl = definition.get("TimeToLive")
+    if ttl:
+        current = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+        if current.get("TimeToLiveStatus") != "ENABLED":
+            dynamodb.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+    return table_name
