@@ -1,0 +1,397 @@
+"""Rules across records: references, sums, stage order, and the bulletin's figures.
+
+One function per rule, each named after it and returning ContentErrors with the
+file and line of the offending field. ``run_checks`` runs them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .errors import ContentError
+from .loader import Loaded
+from .models import (
+    Batch, Campaign, Cottage, Need, Organisation, Programme, Project, Record, Team, VentureProject, VolunteerStructure,
+)
+from .models.common import Approx, stage_dates_in_order, stage_gaps
+from .models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
+from .models.need import NEED_STAGE_ZH, NEED_STAGES
+from .models.organisation import OrgKind
+from .models.venture_project import VENTURE_STAGE_ZH, VENTURE_STAGES
+from .money import fen_to_yuan_text
+
+Check = Callable[[Loaded], Iterator[ContentError]]
+CHECKS: list[Check] = []
+
+
+def check(fn: Check) -> Check:
+    CHECKS.append(fn)
+    return fn
+
+
+def run_checks(loaded: Loaded) -> list[ContentError]:
+    errors: list[ContentError] = []
+    for fn in CHECKS:
+        errors.extend(fn(loaded))
+    return errors
+
+
+def _err(loaded: Loaded, record: Record, path: tuple[Any, ...], rule: str, zh: str, en: str,
+         fix_zh: str = "", fix_en: str = "") -> ContentError:
+    return loaded.source(record).error(path, rule, zh, en, fix_zh, fix_en)
+
+
+# ---- references -------------------------------------------------------------
+
+#: (kind, path to a reference, kind referred to, allowed organisation kinds or None)
+REFS: list[tuple[type[Record], str, type[Record], tuple[str, ...] | None]] = [
+    (Programme, "organiser", Organisation, None),
+    (Organisation, "parent", Organisation, None),
+    (Project, "programme", Programme, None),
+    (Project, "owner", Organisation, None),
+    (Project, "funding[].donor", Organisation, None),
+    (Project, "funding[].via", Organisation, None),
+    (Project, "funding[].campaign", Campaign, None),
+    (Project, "uses[].payee", Organisation, None),
+    (Project, "uses[].batch", Batch, None),
+    (Batch, "programme", Programme, None),
+    (Batch, "contractor", Organisation, ("contractor",)),
+    (Batch, "supervisor", Organisation, ("supervisor",)),
+    (Batch, "tender.agent", Organisation, ("tender_agent",)),
+    (Batch, "tender.winner", Organisation, ("contractor",)),
+    (Batch, "acceptance.by", Organisation, ("supervisor",)),
+    (Batch, "air_quality.lab", Organisation, ("testing_lab",)),
+    (Cottage, "programme", Programme, None),
+    (Cottage, "batch", Batch, None),
+    (Cottage, "project", Project, None),
+    (Cottage, "team", Organisation, ("volunteer_team", "league_branch", "social_organisation")),
+    (Campaign, "programme", Programme, None),
+    (Campaign, "sponsor", Organisation, None),
+    (Campaign, "projects[]", Project, None),
+    (Team, "parent", Organisation, None),
+    (Team, "project", Project, None),
+    (Team, "campaign", Campaign, None),
+    (Need, "programme", Programme, None),
+    (Need, "claimed_by", Organisation, ("volunteer_team", "volunteer_organisation", "social_organisation")),
+    (VolunteerStructure, "programme", Programme, None),
+    (VolunteerStructure, "association", Organisation, ("volunteer_association",)),
+    (VolunteerStructure, "organisations[]", Organisation, ("volunteer_organisation",)),
+    (VolunteerStructure, "teams[]", Organisation, ("volunteer_team",)),
+    (VolunteerStructure, "registered_social_orgs[]", Organisation, ("social_organisation",)),
+    (VentureProject, "programme", Programme, None),
+    (VentureProject, "applicant", Organisation, None),
+]
+
+
+def _walk(value: Any, parts: list[str], path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if value is None:
+        return
+    if not parts:
+        if isinstance(value, str):
+            yield path, value
+        return
+    head, rest = parts[0], parts[1:]
+    many = head.endswith("[]")
+    name = head[:-2] if many else head
+    child = getattr(value, name, None)
+    if many:
+        for i, item in enumerate(child or []):
+            yield from _walk(item, rest, path + (name, i))
+    else:
+        yield from _walk(child, rest, path + (name,))
+
+
+@check
+def references_resolve(loaded: Loaded) -> Iterator[ContentError]:
+    for kind, dotted, target, org_kinds in REFS:
+        pool = loaded.of(target)
+        for record in loaded.of(kind).values():
+            for path, ref in _walk(record, dotted.split("."), ()):
+                found = pool.get(ref)
+                if found is None:
+                    near = [i for i in pool if i.lower() == ref.lower()][:1]
+                    yield _err(loaded, record, path, "ref.missing",
+                               f"找不到{target.TITLE_ZH}“{ref}”", f"no {target.KIND} with id {ref!r}",
+                               f"是不是“{near[0]}”？" if near else f"先在 content/{target.FOLDER}/ 中添加 {ref}.yml，或改正编号",
+                               f"did you mean {near[0]!r}?" if near else f"add content/{target.FOLDER}/{ref}.yml or fix the id")
+                elif org_kinds and isinstance(found, Organisation) and found.kind not in org_kinds:
+                    yield _err(loaded, record, path, "ref.wrong_kind",
+                               f"“{ref}”是 {found.kind}，这里需要 {'/'.join(org_kinds)}",
+                               f"{ref!r} is a {found.kind}; this field needs a {' or '.join(org_kinds)}",
+                               "引用正确类型的组织", "refer to an organisation of the right kind")
+
+
+# ---- money sums -------------------------------------------------------------
+
+@check
+def project_stated_raised_equals_funding(loaded: Loaded) -> Iterator[ContentError]:
+    for p in loaded.of(Project).values():
+        if p.stated_raised is not None and p.stated_raised != p.raised_fen:
+            yield _err(loaded, p, ("stated_raised",), "sum.stated_raised",
+                       f"公布的筹款额 {fen_to_yuan_text(p.stated_raised)} 元不等于各笔来源之和 {fen_to_yuan_text(p.raised_fen)} 元",
+                       f"stated raised {fen_to_yuan_text(p.stated_raised)} yuan differs from the funding entries' sum "
+                       f"{fen_to_yuan_text(p.raised_fen)} yuan", "核对 funding 各笔金额或更正公布数",
+                       "check the funding entries or correct the stated figure")
+
+
+@check
+def project_uses_within_funding(loaded: Loaded) -> Iterator[ContentError]:
+    for p in loaded.of(Project).values():
+        if p.spent_fen > p.raised_fen:
+            yield _err(loaded, p, ("uses",), "sum.overspent",
+                       f"支出合计 {fen_to_yuan_text(p.spent_fen)} 元超过了来源合计 {fen_to_yuan_text(p.raised_fen)} 元",
+                       f"uses total {fen_to_yuan_text(p.spent_fen)} yuan, more than the {fen_to_yuan_text(p.raised_fen)} raised",
+                       "补充资金来源或更正支出", "add the missing funding entry or correct the uses")
+
+
+# ---- the bulletin's figures against the records -----------------------------
+
+def _projects_of(loaded: Loaded, programme: str) -> list[Project]:
+    return [p for p in loaded.of(Project).values() if p.programme == programme]
+
+
+def _channel(channel: str | None) -> Callable[[Loaded, str], int]:
+    def derive(loaded: Loaded, programme: str) -> int:
+        return sum(e.amount for p in _projects_of(loaded, programme) for e in p.funding
+                   if channel is None or e.channel == channel) // 100
+    return derive
+
+
+def _structure(loaded: Loaded, programme: str) -> VolunteerStructure | None:
+    return next((s for s in loaded.of(VolunteerStructure).values() if s.programme == programme), None)
+
+
+def _from_structure(attr: Callable[[VolunteerStructure], int]) -> Callable[[Loaded, str], int | None]:
+    def derive(loaded: Loaded, programme: str) -> int | None:
+        s = _structure(loaded, programme)
+        return None if s is None else attr(s)
+    return derive
+
+
+#: Figure keys whose value the records must reproduce, and how to count it (yuan or a count).
+DERIVED: dict[str, tuple[str, Callable[[Loaded, str], int | None]]] = {
+    "total_raised": ("各渠道资金合计", _channel(None)),
+    "raised_enterprise": ("企业捐赠合计", _channel("enterprise")),
+    "raised_foundation": ("基金会渠道合计", _channel("foundation")),
+    "raised_online": ("网络众筹合计", _channel("online")),
+    "cottages_built": ("已建成的小屋记录数", lambda ld, pg: sum(
+        1 for c in ld.of(Cottage).values() if c.programme == pg and c.built)),
+    "needs_claimed": ("已认领的需求记录数", lambda ld, pg: sum(
+        1 for n in ld.of(Need).values() if n.programme == pg and NEED_STAGES.index(n.stage) >= 2)),
+    "contest_funded": ("获大赛资助的需求记录数", lambda ld, pg: sum(
+        1 for n in ld.of(Need).values() if n.programme == pg and n.contest_funded)),
+    "volunteer_teams": ("志愿服务体系中的服务队数", _from_structure(lambda s: s.teams_count)),
+    "volunteer_squads": ("志愿服务体系中的小分队数", _from_structure(lambda s: s.squads_count)),
+    "service_events": ("志愿服务体系中的活动场次", _from_structure(lambda s: s.events_count)),
+    "volunteer_organisations": ("志愿服务体系中的大型组织数", _from_structure(lambda s: len(s.organisations))),
+    "social_orgs_registered": ("登记的志愿服务类社会组织记录数", _from_structure(lambda s: len(s.registered_social_orgs))),
+    "venture_projects": ("已确定的创投项目记录数", lambda ld, pg: sum(
+        1 for v in ld.of(VentureProject).values() if v.programme == pg and v.stage
+        and VENTURE_STAGES.index(v.stage) >= VENTURE_STAGES.index("selection"))),
+    "venture_themes": ("创投项目的主题数", lambda ld, pg: len(
+        {v.theme for v in ld.of(VentureProject).values() if v.programme == pg})),
+}
+
+
+@check
+def figures_match_records(loaded: Loaded) -> Iterator[ContentError]:
+    for prog in loaded.of(Programme).values():
+        for i, fig in enumerate(prog.figures):
+            if fig.key not in DERIVED:
+                continue
+            label, derive = DERIVED[fig.key]
+            actual = derive(loaded, prog.id)
+            if actual is None:
+                continue
+            ok = {Approx.EXACT: actual == fig.value, Approx.AT_LEAST: actual >= fig.value,
+                  Approx.MORE_THAN: actual > fig.value}[Approx(fig.approx)]
+            if not ok:
+                yield _err(loaded, prog, ("figures", i, "value"), "sum.figure",
+                           f"公布数字 {fig.value}（{fig.label}）与记录不符：{label}为 {actual}",
+                           f"the stated figure {fig.value} ({fig.key}) does not match the records, which give {actual}",
+                           "补齐或更正相关记录，或更正公布数字", "add or fix the records, or correct the figure")
+
+
+# ---- stages -----------------------------------------------------------------
+
+def _stage_checks(loaded: Loaded, records: dict[str, Any], order: tuple[str, ...], names: dict[str, str],
+                  ) -> Iterator[ContentError]:
+    for rec in records.values():
+        stages = rec.stages.model_dump()
+        for earlier, later in stage_dates_in_order(stages, order):
+            yield _err(loaded, rec, ("stages", later), "stage.order",
+                       f"“{names[later]}”的日期 {stages[later]} 早于“{names[earlier]}”的 {stages[earlier]}",
+                       f"stage {later} ({stages[later]}) is dated before {earlier} ({stages[earlier]})",
+                       "按先后顺序更正日期", "correct the dates so the stages follow each other")
+        for gap in stage_gaps(stages, order):
+            yield _err(loaded, rec, ("stages",), "stage.gap",
+                       f"已到达后面的阶段，但缺少“{names[gap]}”的日期",
+                       f"a later stage is dated but {gap} is not", f"补上 {gap} 的日期", f"add the date for {gap}")
+
+
+@check
+def stages_in_order(loaded: Loaded) -> Iterator[ContentError]:
+    yield from _stage_checks(loaded, loaded.of(Cottage), COTTAGE_STAGES, COTTAGE_STAGE_ZH)
+    yield from _stage_checks(loaded, loaded.of(Need), NEED_STAGES, NEED_STAGE_ZH)
+    yield from _stage_checks(loaded, loaded.of(VentureProject), VENTURE_STAGES, VENTURE_STAGE_ZH)
+
+
+@check
+def cottage_in_service_has_acceptance_and_air_check(loaded: Loaded) -> Iterator[ContentError]:
+    batches = loaded.of(Batch)
+    for c in loaded.of(Cottage).values():
+        if not c.built:
+            continue
+        batch = batches.get(c.batch) if c.batch else None
+        if batch is None:
+            yield _err(loaded, c, ("batch",), "cottage.acceptance",
+                       "已验收的小屋必须属于一个有验收记录的批次", "a built cottage must belong to a batch with an acceptance record",
+                       "填写 batch:", "set batch:")
+            continue
+        needed = [("acceptance", batch.acceptance, "验收")]
+        if c.stage in ("air_checked", "in_service"):
+            needed.append(("air_quality", batch.air_quality, "环境检测"))
+        for name, rec, zh in needed:
+            if rec is None or rec.result != "passed":
+                yield _err(loaded, c, ("stages", c.stage), "cottage.acceptance",
+                           f"小屋已到“{COTTAGE_STAGE_ZH[c.stage or '']}”，但批次 {batch.id} 没有合格的{zh}记录",
+                           f"the cottage is {c.stage} but batch {batch.id} has no passed {name} record",
+                           f"在 content/batches/{batch.id}.yml 中补充 {name}", f"add {name} to content/batches/{batch.id}.yml")
+
+
+@check
+def batch_schedule_worked_back_from_deadline(loaded: Loaded) -> Iterator[ContentError]:
+    for b in loaded.of(Batch).values():
+        for i, m in enumerate(b.schedule):
+            if m.due > b.deadline:
+                yield _err(loaded, b, ("schedule", i, "due"), "batch.schedule",
+                           f"节点“{m.name}”的计划日期 {m.due} 晚于截止日期 {b.deadline}",
+                           f"milestone {m.name!r} is due {m.due}, after the deadline {b.deadline}",
+                           "倒排工期：每个节点都不能晚于截止日期", "work the schedule back from the deadline")
+            if i and m.due < b.schedule[i - 1].due:
+                yield _err(loaded, b, ("schedule", i, "due"), "batch.schedule",
+                           f"节点“{m.name}”排在上一个节点之前", f"milestone {m.name!r} is due before the previous one",
+                           "按时间先后排列节点", "list milestones in date order")
+
+
+@check
+def claimed_need_names_a_team(loaded: Loaded) -> Iterator[ContentError]:
+    for n in loaded.of(Need).values():
+        claimed = NEED_STAGES.index(n.stage) >= NEED_STAGES.index("claimed")
+        if claimed and not n.claimed_by:
+            yield _err(loaded, n, ("stages", "claimed"), "need.claimed_team",
+                       "需求已被认领，但没有写认领的服务队", "the need is claimed but names no claiming team",
+                       "填写 claimed_by:（志愿服务队编号）", "set claimed_by: to the team's id")
+        if not claimed and n.claimed_by:
+            yield _err(loaded, n, ("claimed_by",), "need.claimed_team",
+                       "需求尚未认领，却写了认领服务队", "the need names a team but has no claimed date",
+                       "补上 stages.claimed 的日期或删去 claimed_by", "add stages.claimed or remove claimed_by")
+        if n.stage == "summarised" and not n.summary:
+            yield _err(loaded, n, ("stages", "summarised"), "need.summary",
+                       "需求已总结，但没有总结内容", "the need is summarised but has no summary",
+                       "填写 summary:", "write the summary:")
+
+
+@check
+def public_notice_window_lasts_its_days(loaded: Loaded) -> Iterator[ContentError]:
+    for v in loaded.of(VentureProject).values():
+        reached = v.stage is not None and VENTURE_STAGES.index(v.stage) >= VENTURE_STAGES.index("public_notice")
+        if reached and v.notice is None:
+            yield _err(loaded, v, ("stages", "public_notice"), "venture.notice",
+                       "已进入公示阶段，但没有公示信息", "the project reached public notice but has no notice record",
+                       "填写 notice:（start、end、days、objections_to）", "add notice: with start, end, days, objections_to")
+        if v.notice is None:
+            continue
+        lasts = (v.notice.end - v.notice.start).days + 1
+        if lasts < v.notice.days:
+            yield _err(loaded, v, ("notice", "end"), "venture.notice_window",
+                       f"公示期只有 {lasts} 天，少于规定的 {v.notice.days} 天",
+                       f"the notice window lasts {lasts} days, fewer than the declared {v.notice.days}",
+                       f"把结束日期延后到 {v.notice.start + dt.timedelta(days=v.notice.days - 1)}",
+                       f"end the notice on {v.notice.start + dt.timedelta(days=v.notice.days - 1)} or later")
+
+
+@check
+def venture_grant_within_request(loaded: Loaded) -> Iterator[ContentError]:
+    for v in loaded.of(VentureProject).values():
+        if v.granted is not None and v.granted > v.requested:
+            yield _err(loaded, v, ("granted",), "venture.granted",
+                       "资助金额超过了申请金额", "the grant is larger than the amount requested",
+                       "更正 granted 或 requested", "correct granted or requested")
+        selected = v.stage is not None and VENTURE_STAGES.index(v.stage) >= VENTURE_STAGES.index("selection")
+        if selected and v.granted is None:
+            yield _err(loaded, v, ("stages", "selection"), "venture.granted",
+                       "项目已确定，但没有写资助金额", "the project is selected but has no grant amount",
+                       "填写 granted:", "set granted:")
+
+
+@check
+def campaign_windows_and_tiers(loaded: Loaded) -> Iterator[ContentError]:
+    for c in loaded.of(Campaign).values():
+        for i, w in enumerate(c.windows):
+            if w.start.tzinfo is None or w.end.tzinfo is None:
+                yield _err(loaded, c, ("windows", i, "start"), "campaign.window",
+                           "时间必须带时区，如 +08:00", "times need an offset such as +08:00",
+                           "写成 2021-09-07T00:00:00+08:00", "write 2021-09-07T00:00:00+08:00")
+            elif w.end <= w.start:
+                yield _err(loaded, c, ("windows", i, "end"), "campaign.window",
+                           "结束时间早于开始时间", "the window ends before it starts", "更正时间", "correct the times")
+            if (w.daily_start is None) != (w.daily_end is None):
+                yield _err(loaded, c, ("windows", i), "campaign.window",
+                           "每日场次需要同时写开始和结束", "a daily session needs both daily_start and daily_end",
+                           "同时填写 daily_start 和 daily_end", "set both daily_start and daily_end")
+        tiers = c.rules.tiers
+        for i in range(1, len(tiers)):
+            prev_max = tiers[i - 1].max
+            if prev_max is None or tiers[i].min <= prev_max:
+                yield _err(loaded, c, ("rules", "tiers", i, "min"), "campaign.tiers",
+                           "档位重叠或没有从小到大排列", "tiers overlap or are not in ascending order",
+                           "让每一档的 min 大于上一档的 max", "start each tier above the previous tier's max")
+
+
+@check
+def campaign_projects_belong_to_programme(loaded: Loaded) -> Iterator[ContentError]:
+    projects = loaded.of(Project)
+    for c in loaded.of(Campaign).values():
+        for i, pid in enumerate(c.projects):
+            p = projects.get(pid)
+            if p is not None and p.programme != c.programme:
+                yield _err(loaded, c, ("projects", i), "campaign.project",
+                           f"项目 {pid} 属于另一个计划 {p.programme}", f"project {pid} belongs to programme {p.programme}",
+                           "只列本计划的项目", "list only this programme's projects")
+
+
+@check
+def team_project_is_in_its_campaign(loaded: Loaded) -> Iterator[ContentError]:
+    campaigns = loaded.of(Campaign)
+    for t in loaded.of(Team).values():
+        c = campaigns.get(t.campaign)
+        if c is not None and t.project not in c.projects:
+            yield _err(loaded, t, ("project",), "team.campaign",
+                       f"项目 {t.project} 不在活动 {c.id} 的项目名单里", f"project {t.project} is not in campaign {c.id}",
+                       f"在 content/campaigns/{c.id}.yml 的 projects 中加入它，或改正项目", "add it to the campaign or fix it")
+
+
+@check
+def event_counts_add_up(loaded: Loaded) -> Iterator[ContentError]:
+    for s in loaded.of(VolunteerStructure).values():
+        for name in ("events_by_type", "events_by_month"):
+            total = sum(e.count for e in getattr(s, name))
+            if total > s.events_count:
+                yield _err(loaded, s, (name,), "sum.events",
+                           f"分类合计 {total} 超过了活动总数 {s.events_count}",
+                           f"the breakdown adds up to {total}, more than events_count {s.events_count}",
+                           "更正分类数字或总数", "correct the breakdown or the total")
+
+
+@check
+def organisation_parent_kind(loaded: Loaded) -> Iterator[ContentError]:
+    orgs = loaded.of(Organisation)
+    for o in orgs.values():
+        if o.kind == OrgKind.FUND and (o.parent is None or (o.parent in orgs and orgs[o.parent].kind not in (
+                OrgKind.CHARITY_FEDERATION, OrgKind.FOUNDATION))):
+            yield _err(loaded, o, ("parent",), "org.fund_parent",
+                       "专项基金必须挂在慈善总会或基金会之下", "a named fund must sit under a charity federation or foundation",
+                       "把 parent 设为慈善总会的编号", "set parent: to the charity federation's id")

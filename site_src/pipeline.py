@@ -1,0 +1,57 @@
+"""The content pipeline: load, check references and sums, lint for privacy. One call for the CLI and the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import privacy
+from .checks import run_checks
+from .errors import ContentError
+from .loader import SCHEMA_LINE, Loaded, load, record_files
+from .models import Cottage, Team
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT = REPO / "content"
+SCHEMA_DIR = REPO / "site_src" / "schemas"
+
+
+def schema_ref(kind: str) -> str:
+    """The schema pointer each YAML file starts with, relative to content/<folder>/."""
+    return f"{SCHEMA_LINE}../../site_src/schemas/{kind}.schema.json"
+
+
+def _schema_lines(loaded: Loaded) -> list[ContentError]:
+    errors = []
+    for kind, path in record_files(loaded.root):
+        src = loaded.sources.get((kind.KIND, path.stem))
+        if src is None:
+            continue
+        first = src.text.split("\n", 1)[0].strip()
+        if first != schema_ref(kind.KIND):
+            errors.append(src.error((), "file.schema_line", "第一行应指向本类记录的 JSON Schema，编辑器才能自动补全",
+                                    "the first line must point to this kind's JSON Schema so editors get autocomplete",
+                                    f"把第一行改为：{schema_ref(kind.KIND)}", f"make the first line: {schema_ref(kind.KIND)}"))
+    return errors
+
+
+def _aliases(loaded: Loaded) -> list[ContentError]:
+    errors = []
+    for kind, field in ((Cottage, "alias"), (Team, "captain_alias")):
+        for rec in loaded.of(kind).values():
+            src = loaded.source(rec)
+            line, col = src.where((field,))
+            errors.extend(privacy.scan_alias(src.file, line, col, field, getattr(rec, field)))
+    return errors
+
+
+def check_content(root: Path = CONTENT) -> Loaded:
+    """Everything `make check-content` runs; the report is in ``loaded.report``."""
+    loaded = load(root)
+    report = loaded.report
+    report.extend(run_checks(loaded))
+    report.extend(_schema_lines(loaded))
+    report.extend(_aliases(loaded))
+    found, waivers = privacy.scan_tree(root)
+    report.extend(found)
+    report.waivers.extend(waivers)
+    return loaded
