@@ -44,7 +44,10 @@ def table_definitions(template: Path = TEMPLATE) -> list[dict[str, Any]]:
             "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
         }
         if props.get("GlobalSecondaryIndexes"):
-            params["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            # Warm throughput is a deploy-time choice (a giving day), not part of the keys: leave it to CloudFormation.
+            params["GlobalSecondaryIndexes"] = [
+                {k: v for k, v in index.items() if k != "WarmThroughput"} for index in props["GlobalSecondaryIndexes"]
+            ]
         params["TimeToLive"] = props.get("TimeToLiveSpecification")
         out.append(params)
     return out
