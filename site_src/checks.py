@@ -378,7 +378,7 @@ def team_project_is_in_its_campaign(loaded: Loaded) -> Iterator[ContentError]:
 def event_counts_add_up(loaded: Loaded) -> Iterator[ContentError]:
     for s in loaded.of(VolunteerStructure).values():
         for name in ("events_by_type", "events_by_month"):
-            total = sum(e.count for e in getattr(s, name))
+            total = sum(e.count or 0 for e in getattr(s, name))
             if total > s.events_count:
                 yield _err(loaded, s, (name,), "sum.events",
                            f"分类合计 {total} 超过了活动总数 {s.events_count}",

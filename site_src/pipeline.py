@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import privacy
 from .checks import run_checks
 from .errors import ContentError
 from .loader import SCHEMA_LINE, Loaded, load, record_files
@@ -35,6 +34,8 @@ def _schema_lines(loaded: Loaded) -> list[ContentError]:
 
 
 def _aliases(loaded: Loaded) -> list[ContentError]:
+    from . import privacy
+
     errors = []
     for kind, field in ((Cottage, "alias"), (Team, "captain_alias")):
         for rec in loaded.of(kind).values():
@@ -51,6 +52,8 @@ def check_content(root: Path = CONTENT) -> Loaded:
     report.extend(run_checks(loaded))
     report.extend(_schema_lines(loaded))
     report.extend(_aliases(loaded))
+    from . import privacy
+
     found, waivers = privacy.scan_tree(root)
     report.extend(found)
     report.waivers.extend(waivers)

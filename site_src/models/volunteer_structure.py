@@ -14,7 +14,7 @@ class Squad(Base):
 
 class EventCount(Base):
     type: ShortText
-    count: Count
+    count: Count | None = Field(None, description="场次；公报未分列时留空 / count, empty when not published")
 
 
 class MonthCount(Base):
