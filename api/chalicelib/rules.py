@@ -48,6 +48,7 @@ field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Any
@@ -66,6 +67,9 @@ except (ImportError, ZoneInfoNotFoundError):  # pragma: no cover
 BP = 10_000
 
 Path = tuple[str | int, ...]
+
+# 9:00, 09:00, 23:59:59 (wall clock, 24-hour).
+_WALL = re.compile(r"^(?P<h>[01]?[0-9]|2[0-3]):(?P<m>[0-5][0-9])(?::(?P<s>[0-5][0-9]))?$")
 
 
 # ---- problems --------------------------------------------------------------
@@ -289,6 +293,9 @@ class Window:
         }
 
 
+# Codes of checks that look across several rules at once.
+_CROSS = ("rules.tiers.", "rules.team_bonus.")
+
 _RULE_KEYS = (
     "ratio_bp",
     "minimum_pledge_fen",
@@ -352,7 +359,7 @@ class CampaignRules:
 
     def problems(self) -> list[RuleProblem]:
         out: list[RuleProblem] = []
-        _check_int(out, ("ratio_bp",), self.ratio_bp, minimum=0)
+        _check_int(out, ("ratio_bp",), self.ratio_bp, minimum=1)
         _check_int(out, ("minimum_pledge_fen",), self.minimum_pledge_fen, minimum=0)
         _check_int(out, ("per_pledge_cap_fen",), self.per_pledge_cap_fen, minimum=1, optional=True)
         _check_int(out, ("per_donor_daily_cap_fen",), self.per_donor_daily_cap_fen, minimum=1, optional=True)
@@ -426,22 +433,41 @@ class CampaignRules:
 
     @classmethod
     def from_catalogue(cls, d: dict[str, Any]) -> CampaignRules:
-        _only_keys(d, set(_RULE_KEYS), ())
         problems: list[RuleProblem] = []
+        try:
+            _only_keys(d, set(_RULE_KEYS), ())
+        except RulesInvalid as exc:
+            problems += exc.problems
         kwargs: dict[str, Any] = {k: d[k] for k in _RULE_KEYS if k in d and k not in ("tiers", "team_bonus")}
         tiers: list[Tier] = []
-        for i, raw in enumerate(d.get("tiers") or ()):
+        raw_tiers = d.get("tiers") or []
+        if not isinstance(raw_tiers, list | tuple):
+            problems.append(
+                RuleProblem(("tiers",), "rules.type", "tiers 必须是档位列表", "tiers must be a list of tiers")
+            )
+            raw_tiers = []
+        for i, raw in enumerate(raw_tiers):
             try:
-                tiers.append(Tier.from_catalogue(_as_dict(raw, ("tiers", i))))
+                tiers.append(Tier.from_catalogue(_as_dict(raw, ())))
             except RulesInvalid as exc:
                 problems += _prefixed(("tiers", i), exc.problems)
         kwargs["tiers"] = tuple(tiers)
         if d.get("team_bonus") is not None:
             try:
-                kwargs["team_bonus"] = TeamBonus.from_catalogue(_as_dict(d["team_bonus"], ("team_bonus",)))
+                kwargs["team_bonus"] = TeamBonus.from_catalogue(_as_dict(d["team_bonus"], ()))
             except RulesInvalid as exc:
                 problems += _prefixed(("team_bonus",), exc.problems)
-        _fail_if(problems)
+        if problems:
+            # Report the other rules' problems too, but not cross-checks on a
+            # tier list or team bonus that failed to parse.
+            broken = {p.path[0] for p in problems}
+            try:
+                cls(**kwargs)
+            except RulesInvalid as exc:
+                problems += [
+                    p for p in exc.problems if not ({"tiers", "team_bonus"} & broken and p.code.startswith(_CROSS))
+                ]
+            raise RulesInvalid(problems)
         return cls(**kwargs)
 
     def to_catalogue(self) -> dict[str, Any]:
@@ -537,16 +563,16 @@ class Campaign:
         d = _as_dict(d, ())
         windows: list[Window] = []
         raw_windows = d.get("windows")
-        if not isinstance(raw_windows, list):
+        if not isinstance(raw_windows, list | tuple):
             raw_windows = []
         for i, raw in enumerate(raw_windows):
             try:
-                windows.append(Window.from_catalogue(_as_dict(raw, ("windows", i))))
+                windows.append(Window.from_catalogue(_as_dict(raw, ())))
             except RulesInvalid as exc:
                 problems += _prefixed(("windows", i), exc.problems)
         rules: CampaignRules | None = None
         try:
-            rules = CampaignRules.from_catalogue(_as_dict(d.get("rules") or {}, ("rules",)))
+            rules = CampaignRules.from_catalogue(_as_dict(d.get("rules") or {}, ()))
         except RulesInvalid as exc:
             problems += _prefixed(("rules",), exc.problems)
         project_ids = d.get("project_ids")
@@ -642,10 +668,9 @@ def _parse_wall(problems: list[RuleProblem], path: Path, value: Any, *, end_of_d
         text = value.strip()
         if end_of_day and text in ("24:00", "24:00:00"):
             return None
-        try:
-            return time.fromisoformat(text)
-        except ValueError:
-            pass
+        m = _WALL.match(text)
+        if m:
+            return time(int(m["h"]), int(m["m"]), int(m["s"] or 0))
     problems.append(
         RuleProblem(
             path,
