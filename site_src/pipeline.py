@@ -7,7 +7,6 @@ from pathlib import Path
 from .checks import run_checks
 from .errors import ContentError
 from .loader import SCHEMA_LINE, Loaded, load, record_files
-from .models import Cottage, Team
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -33,25 +32,12 @@ def _schema_lines(loaded: Loaded) -> list[ContentError]:
     return errors
 
 
-def _aliases(loaded: Loaded) -> list[ContentError]:
-    from . import privacy
-
-    errors = []
-    for kind, field in ((Cottage, "alias"), (Team, "captain_alias")):
-        for rec in loaded.of(kind).values():
-            src = loaded.source(rec)
-            line, col = src.where((field,))
-            errors.extend(privacy.scan_alias(src.file, line, col, field, getattr(rec, field)))
-    return errors
-
-
 def check_content(root: Path = CONTENT) -> Loaded:
     """Everything `make check-content` runs; the report is in ``loaded.report``."""
     loaded = load(root)
     report = loaded.report
     report.extend(run_checks(loaded))
     report.extend(_schema_lines(loaded))
-    report.extend(_aliases(loaded))
     from . import privacy
 
     found, waivers = privacy.scan_tree(root)

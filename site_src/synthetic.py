@@ -214,7 +214,7 @@ def _teams(root: Path, rng: random.Random, branches: list[str]) -> None:
             "id": tid, "example": True, "name": f"{names[i]}战队", "parent": branch,
             "project": "laiwu-hope-cottages-2022" if demo else "laiwu-hope-cottages",
             "campaign": "laiwu-demo" if demo else "laiwu-99-2021",
-            "captain_alias": f"{names[i]}队长", "target": rng.choice([5000, 10000, 20000]),
+            "captain_alias": f"队长{i + 1:02d}", "target": rng.choice([5000, 10000, 20000]),
         })
 
 

@@ -27,7 +27,7 @@ class Window(Base):
 class Tier(Base):
     min: Fen
     max: Fen | None = None
-    rate: Decimal = Field(gt=0, le=10, description="配捐比例，0.2 表示 20% / rate, 0.2 = 20%")
+    rate: Decimal = Field(gt=0, le=10, decimal_places=4, description="配捐比例，0.2 表示 20% / rate, 0.2 = 20%")
 
 
 class TeamBonus(Base):
@@ -36,7 +36,7 @@ class TeamBonus(Base):
 
 
 class MatchRules(Base):
-    ratio: Decimal = Field(Decimal(1), ge=0, le=10, description="配捐比例，1 表示 1:1 / 1 means 1:1")
+    ratio: Decimal = Field(Decimal(1), ge=0, le=10, decimal_places=4, description="配捐比例，1 表示 1:1 / 1 means 1:1")
     minimum_pledge: Fen = Field(0, description="获得配捐的最低捐款（元）/ smallest pledge that earns a match")
     per_pledge_cap: Fen | None = None
     per_donor_daily_cap: Fen | None = None
