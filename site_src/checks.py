@@ -328,30 +328,6 @@ def venture_grant_within_request(loaded: Loaded) -> Iterator[ContentError]:
 
 
 @check
-def campaign_windows_and_tiers(loaded: Loaded) -> Iterator[ContentError]:
-    for c in loaded.of(Campaign).values():
-        for i, w in enumerate(c.windows):
-            if w.start.tzinfo is None or w.end.tzinfo is None:
-                yield _err(loaded, c, ("windows", i, "start"), "campaign.window",
-                           "时间必须带时区，如 +08:00", "times need an offset such as +08:00",
-                           "写成 2021-09-07T00:00:00+08:00", "write 2021-09-07T00:00:00+08:00")
-            elif w.end <= w.start:
-                yield _err(loaded, c, ("windows", i, "end"), "campaign.window",
-                           "结束时间早于开始时间", "the window ends before it starts", "更正时间", "correct the times")
-            if (w.daily_start is None) != (w.daily_end is None):
-                yield _err(loaded, c, ("windows", i), "campaign.window",
-                           "每日场次需要同时写开始和结束", "a daily session needs both daily_start and daily_end",
-                           "同时填写 daily_start 和 daily_end", "set both daily_start and daily_end")
-        tiers = c.rules.tiers
-        for i in range(1, len(tiers)):
-            prev_max = tiers[i - 1].max
-            if prev_max is None or tiers[i].min <= prev_max:
-                yield _err(loaded, c, ("rules", "tiers", i, "min"), "campaign.tiers",
-                           "档位重叠或没有从小到大排列", "tiers overlap or are not in ascending order",
-                           "让每一档的 min 大于上一档的 max", "start each tier above the previous tier's max")
-
-
-@check
 def campaign_projects_belong_to_programme(loaded: Loaded) -> Iterator[ContentError]:
     projects = loaded.of(Project)
     for c in loaded.of(Campaign).values():

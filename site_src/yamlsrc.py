@@ -84,7 +84,11 @@ def _build(src: Source, node: yaml.Node, path: Path, errors: list[ContentError],
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(src, child, path + (i,), errors, loader) for i, child in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # An impossible date such as 2021-13-10: keep the text and let the model say what is wrong with it.
+        return node.value
 
 
 def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
