@@ -1,0 +1,178 @@
+"""The packaged API template: throttling, CORS, a hand-written least-privilege role, settings, alarms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.package_api import API_DIR, PackagingError, package, stage_problems
+from tests.infra.conftest import SITE_ORIGIN, STANDIN_APP, load_template
+
+STAGES = ["dev", "prod"]
+
+
+def _resources(template: Path, type_: str) -> dict[str, dict[str, Any]]:
+    doc = load_template(template)
+    return {k: v for k, v in doc["Resources"].items() if v["Type"] == type_}
+
+
+@pytest.fixture(scope="module")
+def templates(packaged_api: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    return {stage: load_template(path) for stage, path in packaged_api.items()}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_throttling_covers_every_route_and_method(templates: dict[str, Any], stage: str) -> None:
+    api = templates[stage]["Resources"]["RestAPI"]["Properties"]
+    (setting,) = api["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    assert setting["ThrottlingBurstLimit"] == {"Ref": "ApiBurstLimit"}
+    params = templates[stage]["Parameters"]
+    assert params["ApiRateLimit"]["Type"] == params["ApiBurstLimit"]["Type"] == "Number"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_preflight_answers_allow_only_the_site_origin(templates: dict[str, Any], stage: str) -> None:
+    # A preflight is either answered by the app (it reads QINGYI_SITE_ORIGINS, set
+    # from the SiteOrigin parameter) or by a mock integration that Chalice wrote
+    # from the app's CORSConfig at packaging time: that one must name the site's
+    # origin, never "*".
+    paths = templates[stage]["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    preflights = {path: methods["options"] for path, methods in paths.items() if "options" in methods}
+    assert preflights, "no route answers a CORS preflight: the site could not POST to the API"
+    for path, method in preflights.items():
+        integration = method["x-amazon-apigateway-integration"]
+        if integration["type"] == "aws_proxy":
+            continue
+        origin = integration["responses"]["default"]["responseParameters"][
+            "method.response.header.Access-Control-Allow-Origin"
+        ]
+        assert origin == f"'{SITE_ORIGIN}'", f"{path}: preflight allows {origin}"
+    env = templates[stage]["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["QINGYI_SITE_ORIGINS"] == {"Ref": "SiteOrigin"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_gateway_errors_carry_cors_and_the_error_shape(templates: dict[str, Any], stage: str) -> None:
+    body = templates[stage]["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert {"THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for name, response in responses.items():
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == {"Fn::Sub": "'${SiteOrigin}'"}, name
+        payload = json.loads(response["responseTemplates"]["application/json"])
+        assert set(payload) == {"code", "message"}, name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in payload["message"]), f"{name}: Chinese first"
+    assert responses["THROTTLED"]["statusCode"] == 429
+    assert "gatewayresponse.header.Retry-After" in responses["THROTTLED"]["responseParameters"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_function_settings_come_from_the_stacks_and_ssm(templates: dict[str, Any], stage: str) -> None:
+    env = templates[stage]["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["QINGYI_TABLE"] == {"Fn::ImportValue": {"Fn::Sub": "qingyi-${Stage}-ledger-table"}}
+    assert env["QINGYI_SITE_ORIGINS"] == {"Ref": "SiteOrigin"}
+    assert env["QINGYI_OPERATOR_TOKENS"] == {"Ref": "OperatorTokenHashes"}
+    params = templates[stage]["Parameters"]
+    assert params["OperatorTokenHashes"]["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert params["Stage"]["AllowedValues"] == ["dev", "prod"]
+    assert {"ApiDomainName", "ApiCertificateArn", "SiteOrigin"} <= set(params)
+
+
+def test_data_stack_exports_what_the_api_imports() -> None:
+    data = load_template(API_DIR.parent / "infra" / "data.yaml")
+    exports = {out["Export"]["Name"]["Fn::Sub"] for out in data["Outputs"].values()}
+    assert exports == {"qingyi-${Stage}-ledger-table", "qingyi-${Stage}-ledger-table-arn"}
+
+
+# ---- the role ----------------------------------------------------------------------------
+
+
+def _role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    roles = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
+    assert len(roles) == 1, f"expected Chalice's one role, found {sorted(roles)}"
+    (role,) = roles.values()
+    (policy,) = role["Properties"]["Policies"]
+    return policy["PolicyDocument"]["Statement"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_role_has_exactly_the_hand_written_policy(templates: dict[str, Any], stage: str) -> None:
+    written = json.loads((API_DIR / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
+    assert _role_statements(templates[stage]) == written["Statement"]
+    function = templates[stage]["Resources"]["APIHandler"]["Properties"]
+    assert function["Role"]["Fn::GetAtt"][0] in templates[stage]["Resources"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_role_is_least_privilege(templates: dict[str, Any], stage: str) -> None:
+    text = json.dumps(_role_statements(templates[stage]))
+    for statement in _role_statements(templates[stage]):
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in a for a in actions), statement
+        assert not {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable"} & set(actions)
+        assert statement["Resource"] != "*", statement
+    # Only this stage's table, never the other stage's.
+    other = "prod" if stage == "dev" else "dev"
+    assert f"qingyi-{stage}-ledger-table-arn" in text
+    assert f"qingyi-{other}-" not in text
+    assert f"/aws/lambda/qingyi-api-{stage}:" in text
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_log_group_is_the_one_the_role_may_write(templates: dict[str, Any], stage: str) -> None:
+    resources = templates[stage]["Resources"]
+    group = resources["APIHandlerLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    name = resources["APIHandler"]["Properties"]["FunctionName"]["Fn::Sub"]
+    assert group == "/aws/lambda/" + name == "/aws/lambda/qingyi-api-${Stage}"
+
+
+# ---- alarms ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_alarms_watch_this_api_and_the_ledger(templates: dict[str, Any], stage: str) -> None:
+    resources = templates[stage]["Resources"]
+    alarms = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    api_title = resources["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"]
+
+    five = alarms["Api5xxAlarm"]
+    assert (five["Namespace"], five["MetricName"]) == ("AWS/ApiGateway", "5XXError")
+    dims = {d["Name"]: d["Value"] for d in five["Dimensions"]}
+    assert dims["ApiName"] == api_title, "the alarm must watch the API this stack names"
+
+    throttles = alarms["TableThrottleAlarm"]["Metrics"]
+    watched = {
+        m["MetricStat"]["Metric"]["MetricName"]
+        + ":"
+        + next(d["Value"] for d in m["MetricStat"]["Metric"]["Dimensions"] if d["Name"] == "Operation")
+        for m in throttles
+        if "MetricStat" in m
+    }
+    assert {"ThrottledRequests:TransactWriteItems", "ThrottledRequests:UpdateItem"} <= watched
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+# ---- packaging refuses a stage that would autogenerate its policy ------------------------
+
+
+def test_packaging_refuses_an_autogenerated_policy(tmp_path: Path) -> None:
+    project = tmp_path / "api"
+    (project / ".chalice").mkdir(parents=True)
+    (project / "app.py").write_text((STANDIN_APP / "app.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (project / ".chalice" / "config.json").write_text(
+        json.dumps({"version": "2.0", "app_name": "qingyi-api", "stages": {"dev": {}}}), encoding="utf-8"
+    )
+    problems = stage_problems(project, "dev")
+    assert any("autogen_policy must be false" in p for p in problems)
+    assert any("policy-dev.json does not exist" in p for p in problems)
+    assert stage_problems(project, "prod") == [f'{project / ".chalice" / "config.json"}: add a "prod" entry under "stages"']
+    with pytest.raises(PackagingError, match="autogen_policy"):
+        package("dev", tmp_path / "out", SITE_ORIGIN, project_dir=project)
+
