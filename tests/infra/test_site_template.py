@@ -1,0 +1,166 @@
+"""The site stack: private bucket, origin access control, HTTPS only, security headers, caching."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import material
+import pytest
+
+from tests.infra.conftest import INFRA, load_template
+
+SITE = load_template(INFRA / "site.yaml")
+RES = SITE["Resources"]
+DIST = RES["Distribution"]["Properties"]["DistributionConfig"]
+BEHAVIOURS = [DIST["DefaultCacheBehavior"], *DIST["CacheBehaviors"]]
+# mkdocs-material's fingerprint: name.<8 hex>.min.css|js
+FINGERPRINTED = re.compile(r"\.[0-9a-f]{8}\.min\.(css|js)$")
+
+
+def _of_type(type_: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in RES.items() if v["Type"] == type_}
+
+
+def test_bucket_is_private_encrypted_and_versioned() -> None:
+    props = RES["SiteBucket"]["Properties"]
+    block = props["PublicAccessBlockConfiguration"]
+    assert block == {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")}
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert "WebsiteConfiguration" not in props, "a website endpoint would be public"
+
+
+def test_only_this_distribution_may_read_the_bucket() -> None:
+    statements = RES["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${Distribution}")
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+
+
+def test_origin_access_control_not_legacy_identity() -> None:
+    assert not _of_type("AWS::CloudFront::CloudFrontOriginAccessIdentity")
+    (oac,) = _of_type("AWS::CloudFront::OriginAccessControl").values()
+    config = oac["Properties"]["OriginAccessControlConfig"]
+    assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
+    (origin,) = DIST["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
+
+
+def test_https_only_everywhere() -> None:
+    for behaviour in BEHAVIOURS:
+        assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+        assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    cert = DIST["ViewerCertificate"]["Fn::If"]
+    assert cert[0] == "HasDomain"
+    assert cert[1]["MinimumProtocolVersion"].startswith("TLSv1.2")
+    assert DIST["Aliases"]["Fn::If"][0] == "HasDomain"
+
+
+def _csp(policy: str) -> dict[str, list[str]]:
+    text = RES[policy]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    directives = {}
+    for part in text["ContentSecurityPolicy"]["Fn::Sub"].split(";"):
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+@pytest.mark.parametrize("policy", ["HtmlHeadersPolicy", "AssetHeadersPolicy"])
+def test_security_headers(policy: str) -> None:
+    config = RES[policy]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    csp = _csp(policy)
+    assert csp["connect-src"] == ["'self'", "${ApiOrigin}"], "pages may talk to the site and the API only"
+    assert csp["default-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["object-src"] == ["'none'"]
+    for name, sources in csp.items():
+        for source in sources:
+            assert source in ("'self'", "'none'", "'unsafe-inline'", "data:", "${ApiOrigin}"), f"{name} {source}"
+    assert security["ContentSecurityPolicy"]["Override"] is True
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    assert SITE["Parameters"]["ApiOrigin"]["AllowedPattern"].startswith("^https://")
+
+
+def test_short_cache_for_pages_long_for_fingerprinted_assets() -> None:
+    html = RES["HtmlCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assets = RES["AssetCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert html["MaxTTL"] == {"Ref": "HtmlMaxAgeSeconds"}
+    assert SITE["Parameters"]["HtmlMaxAgeSeconds"]["Default"] <= 300
+    assert assets["MinTTL"] == assets["DefaultTTL"] == assets["MaxTTL"] == 365 * 24 * 3600
+    assert DIST["DefaultCacheBehavior"]["CachePolicyId"] == {"Ref": "HtmlCachePolicy"}
+    for behaviour in DIST["CacheBehaviors"]:
+        assert behaviour["CachePolicyId"] == {"Ref": "AssetCachePolicy"}
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "AssetHeadersPolicy"}
+    headers = RES["AssetHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]["Items"]
+    assert {"Header": "Cache-Control", "Value": "public, max-age=31536000, immutable", "Override": True} in headers
+
+
+def test_long_cache_patterns_match_exactly_materials_fingerprinted_assets() -> None:
+    # CloudFront's "*" matches any characters, "/" included, as fnmatch's does.
+    assets = Path(material.__file__).parent / "templates"
+    files = [p.relative_to(assets).as_posix() for p in (assets / "assets").rglob("*") if p.is_file()]
+    patterns = [b["PathPattern"] for b in DIST["CacheBehaviors"]]
+    long_cached = {f for f in files if any(fnmatch.fnmatchcase(f, pat) for pat in patterns)}
+    fingerprinted = {f for f in files if FINGERPRINTED.search(f)}
+    assert fingerprinted, "mkdocs-material ships no fingerprinted assets any more: revisit the cache behaviours"
+    assert long_cached == fingerprinted
+
+
+def test_missing_pages_get_the_404_page() -> None:
+    codes = {r["ErrorCode"]: r for r in DIST["CustomErrorResponses"]}
+    assert codes[403]["ResponsePagePath"] == codes[404]["ResponsePagePath"] == "/404.html"
+    assert codes[403]["ResponseCode"] == 404
+
+
+# ---- the directory-index function, run in node ------------------------------------------
+
+NODE = shutil.which("node")
+FUNCTION_CASES = [
+    ({"uri": "/", "querystring": {}}, {"uri": "/index.html"}),
+    ({"uri": "/projects/p1/", "querystring": {}}, {"uri": "/projects/p1/index.html"}),
+    ({"uri": "/assets/stylesheets/main.57a0d79d.min.css", "querystring": {}}, {"uri": "/assets/stylesheets/main.57a0d79d.min.css"}),
+    ({"uri": "/projects/p1", "querystring": {}}, {"statusCode": 301, "location": "/projects/p1/"}),
+    (
+        {"uri": "/teams/t1", "querystring": {"from": {"value": "share"}, "x": {"value": ""}}},
+        {"statusCode": 301, "location": "/teams/t1/?from=share&x"},
+    ),
+    (
+        {"uri": "/teams/t1", "querystring": {"a": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}}},
+        {"statusCode": 301, "location": "/teams/t1/?a=1&a=2"},
+    ),
+]
+
+
+def test_directory_index_function_rewrites_and_redirects(tmp_path: Path) -> None:
+    assert NODE, "node is part of this machine's image (Debian's nodejs); it runs the CloudFront function here"
+    code = RES["DirectoryIndexFunction"]["Properties"]["FunctionCode"]
+    events = [{"request": dict(case)} for case, _ in FUNCTION_CASES]
+    script = tmp_path / "run.js"
+    script.write_text(
+        code
+        + "\nconst events = "
+        + json.dumps(events)
+        + ";\nconsole.log(JSON.stringify(events.map(function (e) {"
+        + " var r = handler(e);"
+        + " return r.statusCode ? {statusCode: r.statusCode, location: r.headers.location.value} : {uri: r.uri}; })));\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=30, check=True)
+    assert json.loads(done.stdout) == [want for _, want in FUNCTION_CASES]
