@@ -13,7 +13,17 @@ from typing import Any
 from .errors import ContentError
 from .loader import Loaded
 from .models import (
-    Batch, Campaign, Cottage, Need, Organisation, Programme, Project, Record, Team, VentureProject, VolunteerStructure,
+    Batch,
+    Campaign,
+    Cottage,
+    Need,
+    Organisation,
+    Programme,
+    Project,
+    Record,
+    Team,
+    VentureProject,
+    VolunteerStructure,
 )
 from .models.common import Approx, stage_dates_in_order, stage_gaps
 from .models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES

@@ -21,8 +21,6 @@ from .yamlsrc import Source, load_text
 
 R = TypeVar("R", bound=Record)
 
-SCHEMA_LINE = "# yaml-language-server: $schema="
-
 
 @dataclass
 class Loaded:
@@ -171,7 +169,14 @@ def load(root: Path) -> Loaded:
     for kind, path in record_files(root):
         loaded.files += 1
         name = display_path(path, root)
-        src, syntax = load_text(name, path.read_text(encoding="utf-8"))
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(ContentError(name, 1, exc.start + 1, "file.encoding", "",
+                                       "文件不是 UTF-8 编码的文本", "the file is not UTF-8 text",
+                                       "用 UTF-8 编码另存为", "save it again as UTF-8"))
+            continue
+        src, syntax = load_text(name, text)
         errors.extend(syntax)
         if src.data is None:
             continue

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .checks import run_checks
 from .errors import ContentError
-from .loader import SCHEMA_LINE, Loaded, load, record_files
+from .loader import Loaded, load, record_files
+from .yamlsrc import SCHEMA_POINTER
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -15,7 +16,7 @@ SCHEMA_DIR = REPO / "site_src" / "schemas"
 
 def schema_ref(kind: str) -> str:
     """The schema pointer each YAML file starts with, relative to content/<folder>/."""
-    return f"{SCHEMA_LINE}../../site_src/schemas/{kind}.schema.json"
+    return SCHEMA_POINTER.format(kind=kind).strip()
 
 
 def _schema_lines(loaded: Loaded) -> list[ContentError]:

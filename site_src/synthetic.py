@@ -17,9 +17,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-SCHEMA = "# yaml-language-server: $schema=../../site_src/schemas/{kind}.schema.json\n"
+from .yamlsrc import write_record as dump
 
 LAIWU_TOWNSHIPS = ["凤城街道", "张家洼街道", "高庄街道", "鹏泉街道", "口镇", "羊里镇", "方下镇", "牛泉镇",
                    "苗山镇", "雪野镇", "大王庄镇", "寨里镇", "杨庄镇", "茶业口镇", "和庄镇"]
@@ -30,12 +28,6 @@ PET_NAMES = ["小雨", "小星", "小禾", "朵朵", "阿明", "小满", "乐乐
 HOUSEHOLDS = ["registered_poor", "minimum_income", "disability", "single_parent", "orphan"]
 COTTAGE_STAGES = ["identified", "screened", "visited", "approved", "scheduled", "tendered", "building",
                   "accepted", "air_checked", "in_service"]
-
-
-def dump(path: Path, kind: str, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
-    path.write_text(SCHEMA.format(kind=kind) + text, encoding="utf-8")
 
 
 def _stages(rng: random.Random, start: dt.date, upto: int) -> dict[str, dt.date]:

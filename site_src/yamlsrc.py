@@ -9,6 +9,7 @@ core schema) and build plain Python values plus a map from field path to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -95,7 +96,13 @@ def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
     """Parse one YAML document; return the source and any syntax errors."""
     src = Source(file=file, data=None, text=text)
     errors: list[ContentError] = []
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters before parsing starts
+        errors.append(ContentError(file, 1, 1, "yaml.syntax", "", f"文件含有不允许的字符：{exc}",
+                                   f"the file holds characters YAML does not allow: {exc}",
+                                   "删除不可见的控制字符，按 UTF-8 文本另存", "remove control characters; save as UTF-8 text"))
+        return src, errors
     try:
         node = loader.get_single_node()
         if node is None:
@@ -119,3 +126,13 @@ def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
     finally:
         loader.dispose()
     return src, errors
+
+
+SCHEMA_POINTER = "# yaml-language-server: $schema=../../site_src/schemas/{kind}.schema.json\n"
+
+
+def write_record(path: FilePath, kind: str, data: dict[str, Any]) -> None:
+    """Write one record as editors keep it: the schema pointer, then plain YAML in field order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    path.write_text(SCHEMA_POINTER.format(kind=kind) + text, encoding="utf-8")

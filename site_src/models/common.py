@@ -8,8 +8,6 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ..money import Fen
-
 #: A record id: letters, digits and dashes. It is also the file name (``<id>.yml``).
 Id = Annotated[
     str,

@@ -1,0 +1,118 @@
+"""Turn an editor's spreadsheet of cottages (CSV, UTF-8) into one YAML file per cottage.
+
+All or nothing: every row is parsed, validated by the Cottage model and run
+through the privacy lint first; if any row fails, nothing is written and every
+problem is reported with the CSV's line and column. Existing cottages are never
+overwritten.
+
+Columns (header row required, order free): id, programme, township, alias,
+age_band, household (separated by ; or 、), one column per stage date
+(identified ... in_service), batch, cost, project, team, example (是/否, yes/no).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from . import privacy
+from .errors import ContentError
+from .loader import validate_source
+from .models import Cottage
+from .models.cottage import COTTAGE_STAGES
+from .money import fen_to_yuan_text
+from .pipeline import schema_ref
+from .yamlsrc import Source, write_record
+
+REQUIRED = ("id", "programme", "township", "alias", "age_band", "household")
+OPTIONAL = ("batch", "cost", "project", "team", "example", *COTTAGE_STAGES)
+TRUE = {"1", "true", "yes", "y", "是", "示例"}
+FALSE = {"", "0", "false", "no", "n", "否"}
+
+
+def _row_to_record(row: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key in ("id", "programme", "township", "alias", "age_band", "batch", "cost", "project", "team"):
+        value = (row.get(key) or "").strip()
+        if value:
+            data[key] = value
+    if (row.get("example") or "").strip().lower() in TRUE:
+        data["example"] = True
+    household = (row.get("household") or "").replace("、", ";").replace(",", ";")
+    data["household"] = [h.strip() for h in household.split(";") if h.strip()]
+    data["stages"] = {s: row[s].strip() for s in COTTAGE_STAGES if (row.get(s) or "").strip()}
+    return data
+
+
+def import_cottages(csv_path: Path, content: Path, *, dry_run: bool = False) -> tuple[bool, list[str]]:
+    """Import every row or none. Returns (ok, messages for the editor)."""
+    name = str(csv_path)
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return False, [f"{name}: 无法读取（需要 UTF-8 编码的 CSV）/ cannot read the file (UTF-8 CSV needed): {exc}"]
+    errors: list[ContentError] = []
+    # The privacy lint reads the raw file so that its line and column point into the spreadsheet.
+    found, _waivers = privacy.scan_text(name, text, cottage=True)
+    errors.extend(found)
+
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        errors.append(ContentError(
+            name, 1, 1, "import.header", "",
+            f"表头缺少 {missing} 或含有未知列 {unknown}", f"the header lacks {missing} or has unknown columns {unknown}",
+            f"表头应包含 {', '.join(REQUIRED)}，可选 {', '.join(OPTIONAL)}",
+            f"columns: {', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)}"))
+        return False, [e.text() for e in sorted(errors)]
+
+    columns = {c: i + 1 for i, c in enumerate(header)}
+    records: list[Cottage] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        data = _row_to_record(row)
+        src = Source(file=name, data=data)
+        # Point every field at its CSV cell (stage dates at their own column).
+        src.positions[()] = (line, 1)
+        for key in data:
+            src.positions[(key,)] = (line, columns.get(key, 1))
+        for stage in data["stages"]:
+            src.positions[("stages", stage)] = (line, columns[stage])
+        errors.extend(privacy.scan_alias(name, line, columns["alias"], "alias", data.get("alias", "")))
+        record, problems = validate_source(Cottage, src)
+        errors.extend(problems)
+        if record is None:
+            continue
+        if record.id in seen:
+            errors.append(src.error(("id",), "import.duplicate_id", f"编号 {record.id} 与第 {seen[record.id]} 行重复",
+                                    f"id {record.id} repeats line {seen[record.id]}", "每行用不同的编号", "use one id per row"))
+        elif (content / Cottage.FOLDER / f"{record.id}.yml").exists():
+            errors.append(src.error(("id",), "import.exists", f"小屋 {record.id} 已存在，导入不会覆盖",
+                                    f"cottage {record.id} already exists; the import never overwrites",
+                                    "换一个编号，或直接编辑已有的 YAML 文件", "use a new id, or edit the existing YAML file"))
+        seen.setdefault(record.id, line)
+        records.append(record)
+
+    if errors:
+        return False, [e.text() for e in sorted(errors)] + [
+            f"导入失败，未写入任何文件 / import failed; nothing was written ({len(errors)} problem(s))"]
+    if not dry_run:
+        for rec in records:
+            data = rec.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+            data["stages"] = {k: v for k, v in data.get("stages", {}).items() if v}
+            if rec.cost is not None:
+                data["cost"] = fen_to_yuan_text(rec.cost)  # back to yuan, as editors write it
+            write_record(content / Cottage.FOLDER / f"{rec.id}.yml", Cottage.KIND, _ordered(data))
+    verb = "可导入" if dry_run else "已导入"
+    return True, [f"{verb} {len(records)} 间小屋 / {len(records)} cottage(s) {'would be ' if dry_run else ''}imported"
+                  f" -> {content / Cottage.FOLDER}", f"(schema line: {schema_ref(Cottage.KIND)})"]
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
+    order = list(Cottage.model_fields)
+    return {k: data[k] for k in sorted(data, key=order.index)}

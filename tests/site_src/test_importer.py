@@ -1,0 +1,93 @@
+"""The spreadsheet importer: a round trip that passes the checks, and all-or-nothing refusal."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_src.importer import import_cottages
+from site_src.pipeline import check_content
+
+VALID = Path(__file__).parent / "examples" / "valid" / "content"
+HEADER = "id,programme,township,alias,age_band,household,identified,screened,visited,batch,cost,example\n"
+GOOD = [
+    "HC-101,demo,方下镇,小星,11-12,minimum_income;orphan,2022-03-01,2022-03-05,2022-03-09,,,是\n",
+    "HC-102,demo,寨里镇,HC-102,8-10,registered_poor、single_parent,2022-03-02,,,,,yes\n",
+]
+
+
+@pytest.fixture()
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(VALID, root)
+    return root
+
+
+def write_csv(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path = tmp_path / "cottages.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    return path
+
+
+def cottage_files(content: Path) -> set[str]:
+    return {p.name for p in (content / "cottages").glob("*.yml")}
+
+
+def test_import_round_trip_writes_files_that_pass_every_check(tmp_path: Path, content: Path) -> None:
+    ok, messages = import_cottages(write_csv(tmp_path, GOOD), content)
+    assert ok, messages
+    assert cottage_files(content) == {"HC-001.yml", "HC-101.yml", "HC-102.yml"}
+    loaded = check_content(content)
+    assert loaded.report.errors == []
+    c = loaded.records["cottage"]["HC-101"]
+    assert (c.township, c.alias, c.age_band, c.household) == ("方下镇", "小星", "11-12", ["minimum_income", "orphan"])
+    assert c.example is True and c.stage == "visited"
+    first_line = (content / "cottages" / "HC-101.yml").read_text(encoding="utf-8").split("\n")[0]
+    assert first_line.endswith("site_src/schemas/cottage.schema.json")
+
+
+def test_import_keeps_money_exact_in_yuan(tmp_path: Path, content: Path) -> None:
+    row = "HC-103,demo,方下镇,小禾,8-10,disability,2022-03-01,,,,9800.55,\n"
+    ok, messages = import_cottages(write_csv(tmp_path, [row]), content)
+    assert ok, messages
+    assert check_content(content).records["cottage"]["HC-103"].cost == 980055
+
+
+@pytest.mark.parametrize(
+    ("row", "rule", "column"),
+    [
+        ("HC-201,demo,方下镇,王小雨,8-10,orphan,2022-03-01,,,,,\n", "privacy.name_in_alias", 4),
+        ("HC-201,demo,方下镇幸福路12号,小雨,8-10,orphan,2022-03-01,,,,,\n", "privacy.address", None),
+        ("HC-201,demo,方下镇,小雨,8-10,orphan,2022-03-01,,,,,13812345678\n", "privacy.phone", None),
+        ("HC-201,demo,方下镇,小雨,8-10,orphan,2022-13-01,,,,,\n", "field.date", 7),
+        ("HC-201,demo,方下镇,小雨,7-9,orphan,2022-03-01,,,,,\n", "field.choice", 5),
+        ("HC-201,demo,方下镇,小雨,8-10,orphan,2022-03-01,,,,12.345,\n", "money.precision", 11),
+        ("HC-001,demo,方下镇,小雨,8-10,orphan,2022-03-01,,,,,\n", "import.exists", 1),
+    ],
+)
+def test_import_refuses_bad_row_and_writes_nothing(tmp_path: Path, content: Path, row: str, rule: str,
+                                                   column: int | None) -> None:
+    before = {p: p.read_bytes() for p in (content / "cottages").glob("*.yml")}
+    ok, messages = import_cottages(write_csv(tmp_path, [*GOOD, row]), content)
+    assert not ok
+    text = "\n".join(messages)
+    assert f"[{rule}]" in text
+    # The failing row is the 4th line of the CSV (header + two good rows).
+    where = f"cottages.csv:4:{column}:" if column else "cottages.csv:4:"
+    assert where in text, text
+    assert "nothing was written" in text
+    assert {p: p.read_bytes() for p in (content / "cottages").glob("*.yml")} == before
+
+
+def test_import_refuses_unknown_columns(tmp_path: Path, content: Path) -> None:
+    ok, messages = import_cottages(write_csv(tmp_path, GOOD, HEADER.replace("example", "school")), content)
+    assert not ok and "[import.header]" in "\n".join(messages)
+    assert cottage_files(content) == {"HC-001.yml"}
+
+
+def test_import_refuses_duplicate_ids_in_the_sheet(tmp_path: Path, content: Path) -> None:
+    ok, messages = import_cottages(write_csv(tmp_path, [GOOD[0], GOOD[0]]), content)
+    assert not ok and "[import.duplicate_id]" in "\n".join(messages)
+    assert cottage_files(content) == {"HC-001.yml"}
