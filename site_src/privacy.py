@@ -1,0 +1,790 @@
+"""Privacy lint: keep children's and volunteers' personal data out of what we publish.
+
+Cottage records describe children (DESIGN.md, "Privacy"): the public sees an
+alias, an age band and the township, never a name, an exact address, an ID
+number, a phone number, a school or a located photo. This module finds such
+data in any text (YAML, Markdown, CSV, JSON, built HTML) and in images, and
+reports each finding as a :class:`~site_src.errors.ContentError` with file,
+line and column, in Chinese and English, with a fix.
+
+Rules (``ContentError.rule``):
+
+``privacy.id_number``
+    Mainland resident ID: 18 characters (17 digits + digit or X, optionally
+    grouped 6-8-4 with one space or dash) whose ISO 7064 MOD 11-2 check digit
+    is right, whose first digit (region) is 1-8 and whose birth date
+    (YYYYMMDD) is a real date between 1900-01-01 and today. Also the old
+    15-digit form (region 1-8, real date YYMMDD in positions 7-12). Near misses
+    pass: wrong check digit, 17 or 19 digits, digits inside a longer run.
+``privacy.phone``
+    Mainland mobile 1[3-9]X XXXX XXXX, optionally +86/0086/(+86), groups
+    optionally split by one space or dash.
+``privacy.landline``
+    Area code 010, 02X or 0XXX (optionally in brackets) then a 7-8 digit
+    local number: 0634-1234567, (0757)22223333, 0757 2222 3333.
+``privacy.email``
+    An e-mail address is personal unless (a) its domain is a documentation
+    placeholder (example.com/.org/.net, *.example, *.test, *.invalid,
+    *.localhost), or (b) its mailbox is an office mailbox: the first token of
+    the local part (split on ``. _ - +``, trailing digits dropped) is a role
+    word from :data:`OFFICE_MAILBOXES` (info, contact, office, tuanwei, ...)
+    AND the domain is not a personal mail provider
+    (:data:`PERSONAL_MAIL_DOMAINS`: qq.com, 163.com, gmail.com, ...).
+    So ``info@qzyouth.org.cn`` passes, ``zhang.wei@qzyouth.org.cn`` and
+    ``office@163.com`` do not (waive the latter with a reason if it really is
+    an organisation's public mailbox).
+``privacy.address``
+    Finer than township: 门牌 + number; N号楼; N单元 (not 第N单元); a room
+    number NNN室 (3+ digits, or 1-302室); N号 after 路/街/大道/巷/胡同/弄/小区
+    (not after 街道/社区/村, where N号 is usually a date: 街道12号开会); N弄;
+    村N组; N号院; 栋/幢/座 with a letter (A栋) or followed by another number
+    (5栋302). Township names (张家洼街道, 方下镇, 寨里镇) pass.
+``privacy.school`` (only with ``cottage=True``)
+    A school named: 小学/中学/初中/高中/学校/幼儿园/学院/完小/中心校/教学点
+    directly after a Han character that is not a common verb or function word
+    (上小学, 读初中, 在学校, 一名中学生 pass; 实验小学, 方下镇中学 do not).
+``privacy.name_in_alias``
+    :func:`scan_alias`: an alias whose Han-character part is 2-4 characters,
+    starts with a common surname (:data:`SURNAMES`, :data:`COMPOUND_SURNAMES`)
+    and is not a pet name 小X, 阿X or a repeated XX. 小雨, 阿明, 朵朵, HC-013
+    pass; 王小雨, 欧阳娜娜, 张伟 do not.
+``privacy.gps_exif``
+    :func:`scan_image`: a JPEG/PNG/WebP/TIFF whose EXIF has a GPS IFD with
+    any tag, or whose XMP mentions GPSLatitude/GPSLongitude. An image Pillow
+    cannot read is reported under the same rule (it cannot be checked).
+``privacy.waiver``
+    A waiver without a reason, or naming an unknown rule.
+
+Waivers: a false positive is waived in the file itself, on the finding's line
+or the line directly above, by ``# privacy-ok: <rule> <reason>`` or
+``<!-- privacy-ok: <rule> <reason> -->``; ``<rule>`` is the suffix
+(``landline``) or the full id (``privacy.landline``), several joined by
+commas. A waiver for another rule does not waive; an invalid waiver (no reason,
+unknown rule) waives nothing and is itself a ``privacy.waiver`` error. Waived
+findings come back as :class:`~site_src.errors.Waiver` objects for the build to
+print.
+
+Numbers in messages are masked (first three and last two digits kept:
+138******78) so CI logs do not repeat them.
+Performance: every rule is one precompiled regex run over the whole text;
+line numbers are computed only when something is found.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import io
+import os
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError, Waiver
+
+# --------------------------------------------------------------------------- rule ids
+
+ID_NUMBER = "privacy.id_number"
+PHONE = "privacy.phone"
+LANDLINE = "privacy.landline"
+EMAIL = "privacy.email"
+ADDRESS = "privacy.address"
+SCHOOL = "privacy.school"
+NAME_IN_ALIAS = "privacy.name_in_alias"
+GPS_EXIF = "privacy.gps_exif"
+WAIVER = "privacy.waiver"
+
+RULES = (ID_NUMBER, PHONE, LANDLINE, EMAIL, ADDRESS, SCHOOL, NAME_IN_ALIAS, GPS_EXIF, WAIVER)
+# Rules a waiver comment may name (a waiver cannot waive a bad waiver).
+WAIVABLE = frozenset(r.split(".", 1)[1] for r in RULES if r != WAIVER)
+
+TEXT_SUFFIXES = frozenset(
+    {".yml", ".yaml", ".md", ".markdown", ".html", ".htm", ".csv", ".tsv", ".json", ".txt", ".xml", ".svg"}
+)
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff"})
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Speed: every pattern below starts with a literal or one character class, so the
+# regex engine skips ahead in C to the next possible start; the "not inside a
+# longer number" lookbehinds therefore come right after the first character.
+# Editors typing Chinese produce full-width digits (０-９): find() maps them to
+# ASCII one character for one, so positions do not move.
+_FULL_WIDTH = re.compile("[０-９Ｘｘ＋＠]")
+_TO_ASCII = str.maketrans("０１２３４５６７８９Ｘｘ＋＠", "0123456789Xx+@")
+
+
+def _first(cls: str) -> str:
+    """One character of ``cls`` that does not continue a digit/letter run or follow "3."."""
+    return rf"{cls}(?<![\dA-Za-z]{cls})(?<!\d\.{cls})"
+
+
+_E = r"(?![\dA-Za-z])(?!\.\d)"  # not followed by more digits/letters or ".5"
+_S = "[ \u3000\\-－–—]"  # one separator between digit groups
+_HAN = "\u4e00-\u9fff"
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_NUM = rf"(?:\d+|[{_CN_NUM}]+)"
+_HAN_MIN, _HAN_MAX = "\u4e00", "\u9fff"
+
+# --------------------------------------------------------------------------- ID numbers
+
+# 18 characters (region, YYYYMMDD, sequence, check; optionally grouped 6-8-4) or the old 15 digits (YYMMDD).
+_ID = re.compile(
+    rf"(?P<r>{_first('[1-8]')}\d{{5}})"
+    rf"(?:(?P<s>{_S}?)(?P<b>(?:19|20)\d{{6}})(?P=s)(?P<t>\d{{3}}[\dXx])|(?P<b15>\d{{6}})\d{{3}}){_E}"
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of a resident ID's first 17 digits."""
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def _plausible_birth(year: int, month: int, day: int) -> bool:
+    try:
+        born = _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return _dt.date(1900, 1, 1) <= born <= _dt.date.today()
+
+
+def _id_ok(m: re.Match[str]) -> bool:
+    birth = m.group("b")
+    if birth is None:  # old 15-digit form: no check digit, born 19YY
+        b15 = m.group("b15")
+        return _plausible_birth(1900 + int(b15[:2]), int(b15[2:4]), int(b15[4:]))
+    if not _plausible_birth(int(birth[:4]), int(birth[4:6]), int(birth[6:])):
+        return False
+    tail = m.group("t")
+    return id_check_char(m.group("r") + birth + tail[:3]) == tail[3].upper()
+
+
+# --------------------------------------------------------------------------- phones
+
+_MOBILE = rf"(?P<a>1[3-9]\d){_S}?(?P<b>\d{{4}}){_S}?(?P<c>\d{{4}}){_E}"
+_PHONE = re.compile(rf"1(?<![\dA-Za-z+]1)(?<!\d\.1)(?P<a>[3-9]\d){_S}?(?P<b>\d{{4}}){_S}?(?P<c>\d{{4}}){_E}")
+_PHONE_CC = re.compile(rf"(?:\+86|0086|\(\+?86\)|（\+?86）){_S}?{_MOBILE}")  # +86 / 0086 / (+86)
+_AREA = r"(?:10|2\d|[3-9]\d\d)"
+_LANDLINE = re.compile(
+    rf"(?:0(?<![\dA-Za-z]0)(?<!\d\.0){_AREA}{_S}?|\(0{_AREA}\){_S}?|（0{_AREA}）{_S}?)[1-9]\d{{2,3}}{_S}?\d{{4}}{_E}"
+)
+
+# --------------------------------------------------------------------------- e-mail
+
+# Found from the "@": the domain by regex, the mailbox by reading backwards (bounded).
+_EMAIL_DOMAIN = re.compile(r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
+_MAILBOX_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+
+
+def _emails(text: str) -> Iterable[tuple[int, int]]:
+    for m in _EMAIL_DOMAIN.finditer(text):
+        at = m.start()
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _MAILBOX_CHARS:
+            start -= 1
+        while start < at and not text[start].isalnum():
+            start += 1
+        if start < at:
+            yield start, m.end()
+OFFICE_MAILBOXES = _words(
+    """info contact contactus office admin service services support help hello enquiry enquiries
+    press media news pr hr jobs job career careers recruit zhaopin tuanwei tuanshiwei tuanqu gqt youth
+    gongyi charity volunteer volunteers zhiyuan zhiyuanzhe zyz zyzxh donate donation donations juanzeng
+    webmaster postmaster noreply no-reply feedback secretariat mishuchu bangongshi jubao tousu xinfang
+    editor editors bianji kefu fund jijinhui foundation project projects xiangmu hope xiwang xiwangxiaowu
+    cishan cszh finance caiwu"""
+)
+PERSONAL_MAIL_DOMAINS = _words(
+    """qq.com vip.qq.com foxmail.com 163.com vip.163.com 126.com yeah.net 188.com sina.com sina.cn
+    vip.sina.com sohu.com 139.com 189.cn wo.cn aliyun.com tom.com 21cn.com 263.net gmail.com
+    googlemail.com outlook.com hotmail.com live.com live.cn msn.com yahoo.com yahoo.com.cn icloud.com
+    me.com mac.com protonmail.com proton.me yandex.com mail.com gmx.com aol.com"""
+)
+_PLACEHOLDER_DOMAINS = ("example.com", "example.org", "example.net")
+_PLACEHOLDER_TLDS = ("example", "test", "invalid", "localhost")
+# "logo@2x.png" is a file name, not an address.
+_FILE_TLDS = _words("png jpg jpeg gif svg webp css js json yml yaml md html htm pdf ico avif")
+
+
+def email_is_personal(address: str) -> bool:
+    """The e-mail rule (see the module docstring): True when ``address`` must not be published."""
+    local, _, domain = address.lower().rpartition("@")
+    tld = domain.rsplit(".", 1)[-1]
+    if tld in _FILE_TLDS:
+        return False
+    if domain in _PLACEHOLDER_DOMAINS or domain.endswith(tuple("." + d for d in _PLACEHOLDER_DOMAINS)):
+        return False
+    if tld in _PLACEHOLDER_TLDS:
+        return False
+    if domain in PERSONAL_MAIL_DOMAINS or any(domain.endswith("." + d) for d in PERSONAL_MAIL_DOMAINS):
+        return True
+    token = local if local in OFFICE_MAILBOXES else re.split(r"[._+\-]", local, maxsplit=1)[0].rstrip("0123456789")
+    return token not in OFFICE_MAILBOXES
+
+
+# --------------------------------------------------------------------------- addresses
+
+# The word after a number: 号楼 / 单元 / 室 / 弄 / 号院 / 栋幢座+number. Digits are everywhere in
+# YAML (dates), these words are rare, so we find the word and read the number backwards.
+_ADDR_NUMBER = re.compile("|".join(["号楼", "单元", "室", "弄", "号院"] + [rf"{w}{_S}?\d+室?" for w in "栋幢座"]))
+_NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９-－" + _CN_NUM)
+# Words that lead an address part: 门牌12, 路12号 ..., 村3组, A栋 (the letter is one character back).
+_ROAD_NO = rf"{_S}?\d+(?:[\-－之]\d+)?[ \u3000]?号"
+_ADDR_WORD = re.compile(
+    "|".join(
+        [r"门牌(?:号码?)?[ \t:：]*\d+"]
+        + [w + _ROAD_NO for w in ("路", "街", "大道", "巷", "胡同", "弄", "小区")]
+        + [rf"村{_NUM}组"]
+        + [rf"{w}(?<=[A-Za-z]{w})(?<![A-Za-z]{{2}}{w})(?:{_S}?\d+室?)?" for w in "栋幢座"]
+    )
+)
+
+
+def _address_number(text: str, m: re.Match[str]) -> int | None:
+    """Where the number before an address word starts, or None when it is not an address part."""
+    start = m.start()
+    while start > 0 and m.start() - start < 16 and text[start - 1] in _NUMBER_CHARS:
+        start -= 1
+    while start < m.start() and text[start] in "-－":
+        start += 1
+    num, suf = text[start : m.start()], m.group(0)
+    if not num or num.count("-") + num.count("－") > 1 or not _address_number_ok(text, start, num, suf):
+        return None
+    return start
+
+
+def _address_number_ok(text: str, start: int, num: str, suf: str) -> bool:
+    if (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum()) or num[-1] in "-－":
+        return False
+    if suf in ("号楼", "单元"):
+        if any(c.isdigit() for c in num) and not num.isdigit():  # 3-2单元, 3二号楼: not one number
+            return False
+        return not (suf == "单元" and start > 0 and text[start - 1] == "第")  # 第三单元: a lesson
+    if not num.replace("-", "").replace("－", "").isdigit():
+        return False
+    if suf == "室":  # a room number: 302室, 1-302室 (not 3室1厅)
+        return len(num) >= 3 or "-" in num or "－" in num
+    return "-" not in num and "－" not in num
+
+# --------------------------------------------------------------------------- schools (cottage files)
+
+# A school word right after one of these characters is a phrase (上小学, 在学校,
+# 一名中学生), not a school's name.
+_SCHOOL_STOP = "上读在念进入到去回升离出的个所家各该本此其和与及或是为从了前后名位等就转考于向近地里好些附当大中小初高你我他她它们"
+_SCHOOL = re.compile("小学|中学|初中|高中|学校|幼儿园|幼稚园|学院|完小|中心校|教学点")
+_SCHOOL_EN = re.compile(r"\b[A-Z][a-z]+ (?:Primary|Middle|High) School|\b[A-Z][a-z]+ Kindergarten")
+
+
+def _names_school(text: str, start: int) -> bool:
+    """A school word names a school when a Han character that is not a verb/function word precedes it."""
+    if start == 0:
+        return False
+    before = text[start - 1]
+    return _HAN_MIN <= before <= _HAN_MAX and before not in _SCHOOL_STOP
+
+
+# --------------------------------------------------------------------------- aliases
+
+# The ~130 most common single-character surnames and the common compound ones.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈"
+    "钟姜崔谭陆范汪廖石金韦贾夏付傅方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易"
+    "乔赖文施洪辛柴牛温芦季葛鲁樊兰殷詹章关庞申聂颜倪耿岳左牟靳裴齐单景邢俞房滕梅祝纪舒包柳宁涂鲍谷焦褚卫车艾"
+    "伍管甘柯邬凌蒲苗谈晏宫"
+)
+COMPOUND_SURNAMES = _words(
+    """欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 司空 夏侯 轩辕 端木 独孤 南宫 西门
+    呼延 澹台 万俟 闻人 赫连 申屠 百里 东郭 太史 钟离 宗政 濮阳 淳于 拓跋 完颜 耶律"""
+)
+_ALIAS_NOTE = re.compile(r"[(（][^)）]*[)）]")  # 小雨（化名）
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+
+
+def alias_surname(alias: str) -> str | None:
+    """The surname an alias starts with when it looks like surname + given name, else None."""
+    text = re.sub(r"[\s·•・]", "", _ALIAS_NOTE.sub("", alias))
+    for run in _HAN_RUN.findall(text):
+        if not 2 <= len(run) <= 4:
+            continue
+        if run[0] in "小阿" or (len(run) == 2 and run[0] == run[1]):
+            continue
+        if run[:2] in COMPOUND_SURNAMES and len(run) >= 3:
+            return run[:2]
+        if run[0] in SURNAMES:
+            return run[0]
+    return None
+
+
+# --------------------------------------------------------------------------- waivers
+
+_WAIVER_RE = re.compile(r"privacy-ok[ \t]*[:：](?P<body>[^\n]*)")  # after "#" or "<!--", checked in code
+_WAIVER_BODY = re.compile(r"[ \t\u3000]*(?P<rules>[A-Za-z_.,]*)(?P<reason>.*)", re.S)
+_REASON_TRIM = " \t\u3000\r:：,，;；-—–"
+
+# --------------------------------------------------------------------------- YAML helpers
+
+_YAML_KEY = re.compile(r"[ \t]*(?:-[ \t]+)*(?P<key>[A-Za-z_][\w.\-]*|\"[^\"\n]*\"|'[^'\n]*')[ \t]*:(?=[ \t]|$)")
+_ALIAS_LINE = re.compile(r"alias[ \t]*:[ \t]*(?P<val>[^\s#|>][^\n#]*?)[ \t]*(?:[ \t]#[^\n]*)?$", re.M)
+_ALIAS_KEY_HEAD = re.compile(r"[ \t]*(?:-[ \t]+)?(?P<head>[A-Za-z_]*)")  # "  captain_" before "alias:"
+
+# --------------------------------------------------------------------------- messages
+
+_HOW_TO_WAIVE_ZH = "若确属误报或已公开的机构信息，在同一行或上一行加注释 `# privacy-ok: {r} 原因`"
+_HOW_TO_WAIVE_EN = "if it is a false positive or an organisation's public data, add `# privacy-ok: {r} <reason>` on that line or the line above"
+
+_MESSAGES: dict[str, tuple[str, str, str, str]] = {
+    ID_NUMBER: (
+        "发现身份证号码 {shown}",
+        "a mainland resident ID number {shown}",
+        "删除身份证号；公开内容只写化名、年龄段和乡镇（街道）",
+        "remove the ID number; public content carries only an alias, an age band and the township",
+    ),
+    PHONE: (
+        "发现手机号码 {shown}",
+        "a mobile phone number {shown}",
+        "删除手机号；个人联系方式只存放在需要登录的后台",
+        "remove the mobile number; personal contacts live only behind the authenticated API",
+    ),
+    LANDLINE: (
+        "发现固定电话号码 {shown}",
+        "a landline number {shown}",
+        "删除电话号码；如是机构公开的办公电话，请注明豁免",
+        "remove the number; if it is an office's published number, waive it",
+    ),
+    EMAIL: (
+        "发现个人电子邮箱 {shown}",
+        "a personal e-mail address {shown}",
+        "删除邮箱，或改用机构自有域名下的公共邮箱（如 info@、office@、tuanwei@）",
+        "remove it or use an office mailbox at the organisation's own domain (info@, office@, tuanwei@ ...)",
+    ),
+    ADDRESS: (
+        "地址精确到了乡镇（街道）以下：{shown}",
+        "an address finer than the township: {shown}",
+        "只写到乡镇或街道一级（如“方下镇”“张家洼街道”），删除路名门牌、楼栋、单元和房间号",
+        "name the township only (方下镇, 张家洼街道); remove road numbers, buildings, units and rooms",
+    ),
+    SCHOOL: (
+        "希望小屋档案中写出了学校名称：{shown}",
+        "a cottage record names a school: {shown}",
+        "删除学校名称；可以写“在读小学”这类不指向具体学校的说法",
+        "remove the school's name; a phrase like 在读小学 (attends primary school) is fine",
+    ),
+    NAME_IN_ALIAS: (
+        "化名“{shown}”像真实姓名（以姓氏“{surname}”开头）",
+        "the alias {shown!r} looks like a real name (it starts with the surname {surname})",
+        "改用昵称式化名（如“小雨”“阿明”“朵朵”）或编号（如 HC-013）",
+        "use a pet-name alias (小雨, 阿明, 朵朵) or a code (HC-013)",
+    ),
+}
+
+
+def _error(file: str, line: int, col: int, rule: str, fld: str, **fmt: str) -> ContentError:
+    zh, en, fix_zh, fix_en = _MESSAGES[rule]
+    suffix = rule.split(".", 1)[1]
+    return ContentError(
+        file, line, col, rule, fld, zh.format(**fmt), en.format(**fmt),
+        f"{fix_zh}。{_HOW_TO_WAIVE_ZH.format(r=suffix)}", f"{fix_en}; {_HOW_TO_WAIVE_EN.format(r=suffix)}",
+    )
+
+
+def _mask(s: str) -> str:
+    """Keep the first three and last two digits of a number: 138****5678 style."""
+    digits = [i for i, c in enumerate(s) if c.isdigit() or c in "Xx"]
+    if len(digits) <= 6:
+        return s
+    hide = set(digits[3:-2])
+    return "".join("*" if i in hide else c for i, c in enumerate(s))
+
+
+def _mask_email(addr: str) -> str:
+    local, _, domain = addr.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One raw match before waivers: where, which rule, what to show, and a key to recognise it elsewhere."""
+
+    start: int
+    end: int
+    rule: str
+    shown: str
+    key: str
+
+
+@dataclass
+class ScanResult:
+    errors: list[ContentError] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
+    # (rule, key) of every finding waived in this file, so the same text in built HTML
+    # (where YAML comments are gone) can be recognised as already waived.
+    waived_keys: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit() or c in "Xx").upper()
+
+
+def _han_before(text: str, start: int, limit: int = 6) -> str:
+    i = start
+    while i > 0 and start - i < limit and "\u4e00" <= text[i - 1] <= "\u9fff":
+        i -= 1
+    return text[i:start]
+
+
+def find(text: str, *, cottage: bool = False) -> list[Finding]:
+    """Every raw finding in ``text``, in order, overlapping ones dropped (the first rule wins)."""
+    found: list[Finding] = []
+    if _FULL_WIDTH.search(text):
+        text = text.translate(_TO_ASCII)
+    if "@" in text:
+        for start, end in _emails(text):
+            address = text[start:end]
+            if email_is_personal(address):
+                found.append(Finding(start, end, EMAIL, _mask_email(address), address.lower()))
+    for m in _ID.finditer(text):
+        if _id_ok(m):
+            found.append(Finding(m.start(), m.end(), ID_NUMBER, _mask(m.group(0)), _digits(m.group(0))))
+    if "86" in text:
+        for m in _PHONE_CC.finditer(text):
+            found.append(Finding(m.start(), m.end(), PHONE, _mask(m.group(0)), "".join(m.group("a", "b", "c"))))
+    for m in _PHONE.finditer(text):
+        found.append(Finding(m.start(), m.end(), PHONE, _mask(m.group(0)), "1" + "".join(m.group("a", "b", "c"))))
+    for m in _LANDLINE.finditer(text):
+        found.append(Finding(m.start(), m.end(), LANDLINE, _mask(m.group(0)), _digits(m.group(0))))
+    parts: list[tuple[int, int]] = []
+    for m in _ADDR_NUMBER.finditer(text):
+        start = _address_number(text, m)
+        if start is not None:
+            parts.append((start, m.end()))
+    for m in _ADDR_WORD.finditer(text):
+        start = m.start() - 1 if m.group(0)[0] in "栋幢座" else m.start()  # A栋: start at the letter
+        parts.append((start, m.end()))
+    if parts:
+        # One address (路12号3号楼2单元302室) is several parts in a row: report it once.
+        parts.sort()
+        spans: list[list[int]] = []
+        for start, end in parts:
+            if spans and start - spans[-1][1] <= 2 and "\n" not in text[spans[-1][1] : start]:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
+        for start, end in spans:
+            shown = _han_before(text, start) + text[start:end]
+            found.append(Finding(start, end, ADDRESS, shown, re.sub(r"\s", "", shown)))
+    if cottage:
+        for m in _SCHOOL.finditer(text):
+            if _names_school(text, m.start()):
+                shown = _han_before(text, m.start()) + m.group(0)
+                found.append(Finding(m.start(), m.end(), SCHOOL, shown, shown))
+        if "School" in text or "Kindergarten" in text:
+            for m in _SCHOOL_EN.finditer(text):
+                found.append(Finding(m.start(), m.end(), SCHOOL, m.group(0), m.group(0)))
+    if len(found) < 2:
+        return found
+    # Drop findings overlapping an earlier (higher-priority) one. Kept spans never overlap,
+    # so comparing with the neighbours in start order is enough.
+    starts: list[int] = []
+    kept: list[Finding] = []
+    for f in found:
+        i = bisect.bisect_left(starts, f.start)
+        if i > 0 and kept[i - 1].end > f.start:
+            continue
+        if i < len(kept) and kept[i].start < f.end:
+            continue
+        starts.insert(i, f.start)
+        kept.insert(i, f)
+    return kept
+
+
+class _Lines:
+    """Line/column lookup for one text, built only when something was found."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._keys: dict[int, tuple[str, int, str]] = {}
+        self._parents: dict[tuple[int, int, bool], str] = {}
+
+    def where(self, pos: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, pos)
+        return line, pos - self.starts[line - 1] + 1
+
+    def line_head(self, line: int, width: int = 200) -> str:
+        """The start of a line: enough for its indentation and key, never a copy of a huge line."""
+        start = self.starts[line - 1]
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
+        return self.text[start : min(end, start + width)]
+
+    def yaml_key(self, line: int, col: int) -> str:
+        """The YAML key a value on this line belongs to: the line's own key, else the nearest less-indented one above."""
+        if line not in self._keys:
+            self._keys[line] = self._own_and_parent_key(line)
+        own, own_end, parent = self._keys[line]
+        return own if own and own_end < col else parent
+
+    def _own_and_parent_key(self, line: int) -> tuple[str, int, str]:
+        head = self.line_head(line)
+        m = _YAML_KEY.match(head)
+        own, own_end = (m.group("key").strip("\"'"), m.end()) if m else ("", 0)
+        indent = len(head) - len(head.lstrip(" "))
+        item = head.lstrip(" ").startswith("- ")
+        if indent == 0 and not item:
+            return own, own_end, ""
+        return own, own_end, self._parent_key(line - 1, indent, item)
+
+    def _parent_key(self, first: int, indent: int, item: bool) -> str:
+        """The key of the nearest line at or above ``first`` that is less indented (memoised: linear overall)."""
+        passed: list[tuple[int, int, bool]] = []
+        result = ""
+        for up in range(first, 0, -1):
+            memo = (up, indent, item)
+            if memo in self._parents:
+                result = self._parents[memo]
+                break
+            passed.append(memo)
+            above = self.line_head(up)
+            stripped = above.lstrip(" ")
+            if not stripped.strip() or stripped.startswith("#"):
+                continue
+            above_indent = len(above) - len(stripped)
+            # A list may sit at its key's own indentation ("key:\n- item").
+            if above_indent < indent or (item and above_indent == indent and not stripped.startswith("-")):
+                km = _YAML_KEY.match(above)
+                result = km.group("key").strip("\"'") if km else ""
+                break
+        for memo in passed:
+            self._parents[memo] = result
+        return result
+
+
+@dataclass
+class _WaiverNote:
+    line: int
+    rules: frozenset[str]
+    reason: str
+
+
+def _waiver_notes(file: str, text: str, lines: _Lines) -> tuple[dict[int, list[_WaiverNote]], list[ContentError]]:
+    """Valid waiver comments by the lines they cover, and errors for invalid ones."""
+    notes: dict[int, list[_WaiverNote]] = {}
+    errors: list[ContentError] = []
+    for m in _WAIVER_RE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        lead = text[line_start : m.start()].rstrip(" \t")
+        if not (lead.endswith("#") or lead.endswith("<!--")):
+            continue  # the words in running text, not a waiver comment
+        body = _WAIVER_BODY.match(m.group("body").split("-->", 1)[0])
+        assert body is not None  # the pattern matches any string
+        names = [n for n in body.group("rules").split(",") if n]
+        reason = body.group("reason").strip(_REASON_TRIM)
+        line, col = lines.where(m.start())
+        suffixes = {n.removeprefix("privacy.") for n in names}
+        unknown = sorted(suffixes - WAIVABLE)
+        if not names or unknown:
+            known = ", ".join(sorted(WAIVABLE))
+            what = "、".join(unknown) if unknown else "（空）"
+            errors.append(ContentError(
+                file, line, col, WAIVER, "",
+                f"豁免注释中的规则名 {what} 不存在", f"the waiver names no known rule ({', '.join(unknown) or 'none'})",
+                f"写成 `# privacy-ok: 规则名 原因`，规则名可选：{known}",
+                f"write `# privacy-ok: <rule> <reason>` with <rule> one of: {known}",
+            ))
+            continue
+        if not re.search(r"[^\W\d_]", reason):
+            errors.append(ContentError(
+                file, line, col, WAIVER, "",
+                "豁免必须写明原因", "a waiver must state its reason",
+                "例如 `# privacy-ok: landline 团区委办公电话，已公开`",
+                "for example `# privacy-ok: landline 团区委办公电话，已公开` (the league office's published number)",
+            ))
+            continue
+        note = _WaiverNote(line, frozenset(suffixes), reason)
+        notes.setdefault(line, []).append(note)
+        notes.setdefault(line + 1, []).append(note)
+    return notes, errors
+
+
+def _waiver_for(notes: dict[int, list[_WaiverNote]], line: int, rule: str) -> _WaiverNote | None:
+    suffix = rule.split(".", 1)[1]
+    for note in notes.get(line, ()):
+        if suffix in note.rules:
+            return note
+    return None
+
+
+def _is_yaml(file: str) -> bool:
+    return file.lower().endswith((".yml", ".yaml"))
+
+
+def scan_source(
+    file: str,
+    text: str,
+    *,
+    cottage: bool = False,
+    aliases: bool = False,
+    known_waived: Collection[tuple[str, str]] = (),
+) -> ScanResult:
+    """:func:`scan_text` with its extras: ``aliases`` also checks YAML ``alias:``/``*_alias:`` lines
+    with :func:`scan_alias`; ``known_waived`` holds :attr:`ScanResult.waived_keys` from the source
+    files, so a finding waived in YAML is not reported again in the HTML built from it."""
+    result = ScanResult()
+    found = find(text, cottage=cottage)
+    alias_errors: list[ContentError] = []
+    has_waivers = "privacy-ok" in text
+    if not found and not has_waivers and not (aliases and _is_yaml(file)):
+        return result
+    lines = _Lines(text)
+    if aliases and _is_yaml(file) and "alias" in text:
+        for m in _ALIAS_LINE.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            head = _ALIAS_KEY_HEAD.fullmatch(text, line_start, m.start())
+            if head is None:
+                continue  # "alias:" inside a value, not a key
+            value = m.group("val")
+            line, col = lines.where(m.start("val"))
+            alias_errors += scan_alias(file, line, col, head.group("head") + "alias", value.strip("\"'"))
+    if not found and not has_waivers and not alias_errors:
+        return result
+    notes, result.errors = _waiver_notes(file, text, lines) if has_waivers else ({}, [])
+    yaml = _is_yaml(file)
+    for f in found:
+        line, col = lines.where(f.start)
+        note = _waiver_for(notes, line, f.rule)
+        if note is not None:
+            result.waivers.append(Waiver(file, line, f.rule, note.reason))
+            result.waived_keys.add((f.rule, f.key))
+        elif (f.rule, f.key) in known_waived:
+            result.waivers.append(Waiver(file, line, f.rule, "已在源文件中豁免 waived in the source file"))
+        else:
+            shown = f.shown
+            result.errors.append(_error(file, line, col, f.rule, lines.yaml_key(line, col) if yaml else "",
+                                        shown=shown, surname=""))
+    for err in alias_errors:
+        note = _waiver_for(notes, err.line, err.rule)
+        if note is not None:
+            result.waivers.append(Waiver(file, err.line, err.rule, note.reason))
+        else:
+            result.errors.append(err)
+    result.errors.sort()
+    return result
+
+
+def scan_text(file: str, text: str, *, cottage: bool = False) -> tuple[list[ContentError], list[Waiver]]:
+    """Privacy findings in any text file, with in-file waivers applied.
+
+    ``cottage=True`` adds the rule that no school may be named anywhere in the file.
+    """
+    result = scan_source(file, text, cottage=cottage)
+    return result.errors, result.waivers
+
+
+def apply_waivers(file: str, text: str, errors: Iterable[ContentError]) -> tuple[list[ContentError], list[Waiver]]:
+    """Apply the waiver comments in ``text`` to findings made elsewhere (e.g. :func:`scan_alias` from a model)."""
+    lines = _Lines(text)
+    notes, _ = _waiver_notes(file, text, lines) if "privacy-ok" in text else ({}, [])
+    kept: list[ContentError] = []
+    waived: list[Waiver] = []
+    for err in errors:
+        note = _waiver_for(notes, err.line, err.rule) if err.rule.startswith("privacy.") else None
+        if note is None:
+            kept.append(err)
+        else:
+            waived.append(Waiver(file, err.line, err.rule, note.reason))
+    return kept, waived
+
+
+def scan_alias(file: str, line: int, column: int, field: str, alias: str) -> list[ContentError]:
+    """A personal name in an alias field: surname + given name is refused; 小雨, 阿明, 朵朵, HC-013 pass."""
+    surname = alias_surname(alias)
+    if surname is None:
+        return []
+    return [_error(file, line, column, NAME_IN_ALIAS, field, shown=alias, surname=surname)]
+
+
+# --------------------------------------------------------------------------- images
+
+_GPS_IFD = 0x8825
+
+
+def image_has_gps(data: bytes) -> bool:
+    """True when the image's EXIF has a non-empty GPS IFD or its XMP names a GPS position.
+
+    Raises whatever Pillow raises for data it cannot read.
+    """
+    from PIL import Image  # Pillow is only needed when there are images
+
+    if b"GPSLatitude" in data or b"GPSLongitude" in data:  # XMP packet (text), never in binary EXIF
+        return True
+    with Image.open(io.BytesIO(data)) as img:
+        exif = img.getexif()
+        return bool(exif.get_ifd(_GPS_IFD))
+
+
+def scan_image(file: str, data: bytes) -> list[ContentError]:
+    """An image carrying GPS EXIF (or one that cannot be read, so cannot be checked) is an error."""
+    try:
+        has_gps = image_has_gps(data)
+    except Exception as exc:  # any unreadable image is reported, never a traceback
+        return [ContentError(
+            file, 1, 1, GPS_EXIF, "",
+            f"无法读取图片，不能确认其中没有定位信息（{type(exc).__name__}）",
+            f"the image cannot be read, so it cannot be checked for location data ({type(exc).__name__})",
+            "重新导出为 JPEG 或 PNG 后提交", "export it again as JPEG or PNG",
+        )]
+    if not has_gps:
+        return []
+    return [ContentError(
+        file, 1, 1, GPS_EXIF, "",
+        "图片带有 GPS 定位信息（EXIF），会暴露拍摄地点", "the image carries GPS location data (EXIF) that reveals where it was taken",
+        "用图片工具删除位置信息后重新保存（另注意：不得发布儿童正脸照片）",
+        "remove the location data with an image tool and save again (and never publish a child's face)",
+    )]
+
+
+# --------------------------------------------------------------------------- trees
+
+
+def scan_tree(root: Path, *, aliases: bool = True) -> tuple[list[ContentError], list[Waiver]]:
+    """Every file under ``root``: text files (by suffix, :data:`TEXT_SUFFIXES`) through :func:`scan_text`,
+    with ``cottage=True`` under a ``cottages/`` folder; images (:data:`IMAGE_SUFFIXES`) through
+    :func:`scan_image`. Paths are reported relative to ``root``'s parent ("content/cottages/HC-001.yml").
+
+    With ``aliases=True`` (default) YAML ``alias:`` and ``*_alias:`` values are also checked with
+    :func:`scan_alias`; pass False when the content models already call it, to avoid double reports.
+    Other files (and ones that are not UTF-8) are skipped.
+    """
+    root = Path(root)
+    base = root.parent
+    errors: list[ContentError] = []
+    waivers: list[Waiver] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            suffix = path.suffix.lower()
+            rel = path.relative_to(base).as_posix()
+            if suffix in IMAGE_SUFFIXES:
+                errors += scan_image(rel, path.read_bytes())
+            elif suffix in TEXT_SUFFIXES:
+                try:
+                    text = path.read_text(encoding="utf-8-sig")
+                except (UnicodeDecodeError, OSError):
+                    continue
+                cottage = "cottages" in path.relative_to(root).parts[:-1]
+                result = scan_source(rel, text, cottage=cottage, aliases=aliases)
+                errors += result.errors
+                waivers += result.waivers
+    errors.sort()
+    return errors, waivers
