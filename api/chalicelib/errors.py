@@ -1,0 +1,252 @@
+"""Every failure a caller can cause or meet, one class each.
+
+A route raises one of these; the web layer turns it into
+``{"code": ..., "message": ...}`` with the class's HTTP status. Nothing below
+the routes knows HTTP, and nothing above the store knows DynamoDB: the store
+translates conditional-check failures and throttling into :class:`StoreError`
+subclasses at its edge, and the ledger turns those into the errors here.
+
+Messages are Chinese first, then English, because donors and editors read
+Chinese and operators may read either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """Base class: a machine code, an HTTP status and a bilingual sentence."""
+
+    status = 400
+    code = "bad_request"
+    zh = "请求有误"
+    en = "the request is not valid"
+
+    def __init__(self, zh: str | None = None, en: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        self.zh = zh or type(self).zh
+        self.en = en or type(self).en
+        self.headers = dict(headers or {})
+        super().__init__(f"{self.code}: {self.en}")
+
+    @property
+    def message(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message}
+
+
+# ---- 400: the request itself -------------------------------------------------
+
+
+class InvalidJson(ApiError):
+    code, zh, en = "invalid_json", "请求体不是有效的 JSON", "the body is not valid JSON"
+
+
+class InvalidBody(ApiError):
+    code, zh, en = "invalid_body", "请求体格式不对", "the body is not a JSON object with the expected fields"
+
+
+class UnknownField(ApiError):
+    code, zh, en = "unknown_field", "请求体里有不认识的字段", "the body has a field this route does not accept"
+
+
+class MissingField(ApiError):
+    code, zh, en = "missing_field", "缺少必填字段", "a required field is missing"
+
+
+class InvalidAmount(ApiError):
+    code = "invalid_amount"
+    zh = "金额必须是 1 到 100000000 之间的整数（单位：分）"
+    en = "amount_fen must be a whole number of fen from 1 to 100000000"
+
+
+class InvalidDonorKey(ApiError):
+    code, zh, en = "invalid_donor_key", "donor_key 必须是 8 到 64 个字符", "donor_key must be 8 to 64 characters"
+
+
+class InvalidDisplayName(ApiError):
+    code = "invalid_display_name"
+    zh = "显示名必须是 1 到 20 个字，或选择匿名"
+    en = "display_name must be 1 to 20 characters, or set anonymous: true"
+
+
+class InvalidMessage(ApiError):
+    code, zh, en = "invalid_message", "留言最多 200 个字", "message must be at most 200 characters"
+
+
+class InvalidContact(ApiError):
+    code, zh, en = "invalid_contact", "联系方式最多 100 个字", "contact must be at most 100 characters"
+
+
+class InvalidField(ApiError):
+    code, zh, en = "invalid_field", "字段的值不对", "a field has a value of the wrong type or range"
+
+
+class InvalidQuery(ApiError):
+    code, zh, en = "invalid_query", "查询参数不对", "a query parameter is not valid"
+
+
+class IdempotencyKeyRequired(ApiError):
+    code = "idempotency_key_required"
+    zh = "请在请求头 Idempotency-Key 中附上 8 到 128 个字符的唯一标识"
+    en = "send a unique Idempotency-Key header of 8 to 128 characters"
+
+
+class UnknownTeam(ApiError):
+    code, zh, en = "unknown_team", "这个战队不存在，或不属于这个项目", "no such team for this project"
+
+
+# ---- 401 / 403: who is asking --------------------------------------------------
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+    zh, en = "需要有效的操作员令牌", "a valid operator token is required"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+    zh, en = "这个令牌没有执行此操作的权限", "this token's role may not do this"
+
+
+class SignatureInvalid(ApiError):
+    status, code = 401, "signature_invalid"
+    zh, en = "支付通知的签名或时间戳无效", "the payment notification's signature or timestamp is not valid"
+
+
+# ---- 404 -------------------------------------------------------------------------
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+    zh, en = "没有这个地址", "no such resource"
+
+
+class UnknownProject(NotFound):
+    code, zh, en = "unknown_project", "没有这个项目", "no such project"
+
+
+class UnknownCampaign(NotFound):
+    code, zh, en = "unknown_campaign", "没有这个配捐活动", "no such campaign"
+
+
+class UnknownTeamId(NotFound):
+    code, zh, en = "unknown_team", "没有这个战队", "no such team"
+
+
+class UnknownPledge(NotFound):
+    code, zh, en = "unknown_pledge", "没有这笔认捐", "no such pledge"
+
+
+# ---- 405 / 409 / 413 / 415 --------------------------------------------------------
+
+
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+    zh, en = "这个地址不支持该请求方法", "this resource does not support that method"
+
+
+class ProjectClosed(ApiError):
+    status, code = 409, "project_closed"
+    zh, en = "这个项目目前不接受认捐", "this project is not accepting pledges now"
+
+
+class IdempotencyMismatch(ApiError):
+    status, code = 409, "idempotency_mismatch"
+    zh = "这个 Idempotency-Key 已用于另一笔内容不同的认捐"
+    en = "this Idempotency-Key was already used for a different request body"
+
+
+class PledgeCancelled(ApiError):
+    status, code = 409, "pledge_cancelled"
+    zh, en = "这笔认捐已取消", "this pledge was cancelled"
+
+
+class AmountMismatch(ApiError):
+    status, code = 409, "amount_mismatch"
+    zh, en = "支付金额与认捐金额不符", "the paid amount differs from the pledged amount"
+
+
+class NotificationReplayed(ApiError):
+    status, code = 409, "notification_replayed"
+    zh, en = "这条支付通知已经处理过", "this payment notification (nonce) was already used"
+
+
+class CampaignStillOpen(ApiError):
+    status, code = 409, "campaign_open"
+    zh, en = "活动尚未结束，不能结算", "the campaign is still open; settle it after its last window"
+
+
+class BodyTooLarge(ApiError):
+    status, code = 413, "body_too_large"
+    zh, en = "请求体超过 4 KB", "the body is larger than 4 KB"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+    zh, en = "请用 Content-Type: application/json 发送", "send the body as Content-Type: application/json"
+
+
+# ---- 5xx ------------------------------------------------------------------------
+
+
+class ServiceBusy(ApiError):
+    """The store throttled or stayed contended after bounded retries; nothing was written."""
+
+    status, code = 503, "busy"
+    zh, en = "当前访问人数过多，请稍后重试（本次未记账）", "too busy right now; retry shortly (nothing was recorded)"
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)})
+
+
+class NotConfigured(ApiError):
+    status, code = 503, "not_configured"
+    zh, en = "服务端缺少配置", "the server is missing a setting for this route"
+
+
+class CatalogueMissing(NotConfigured):
+    code = "catalogue_missing"
+    zh = "项目目录文件缺失，请先运行 make catalogue"
+    en = "the catalogue file is missing; run `make catalogue` first"
+
+
+class InternalError(ApiError):
+    status, code = 500, "internal_error"
+    zh, en = "服务器内部错误", "an internal error occurred"
+
+
+def all_error_classes() -> list[type[ApiError]]:
+    """Every concrete error class (the OpenAPI document lists their codes)."""
+    seen: list[type[ApiError]] = []
+    todo: list[type[ApiError]] = [ApiError]
+    while todo:
+        cls = todo.pop(0)
+        seen.append(cls)
+        todo.extend(cls.__subclasses__())
+    return seen
+
+
+# ---- store-level errors (the store's edge; never reach a route) ----------------------
+
+
+class StoreError(Exception):
+    """Raised by the store; the ledger decides what it means."""
+
+
+class ConditionFailed(StoreError):
+    """One or more conditions in a write or transaction did not hold; ``failed`` lists their indexes."""
+
+    def __init__(self, failed: list[int]) -> None:
+        super().__init__(f"condition failed at {failed}")
+        self.failed = failed
+
+
+class Contention(StoreError):
+    """Another transaction touched the same items at the same time; safe to retry."""
+
+
+class Throttled(StoreError):
+    """The store refused for capacity; safe to retry later."""

@@ -1,0 +1,185 @@
+"""What a donor may send when pledging, and what the public may see of a pledge.
+
+Validation happens before anything touches the store, so a refused request
+writes nothing. Names and messages are shown on the donor wall: markup is
+stripped (not escaped) and emoji are kept.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import errors
+
+MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000 in one pledge
+MAX_BODY_BYTES = 4096
+MAX_NAME = 20
+MAX_MESSAGE = 200
+MAX_CONTACT = 100
+ANONYMOUS_NAME = "爱心人士"
+
+FIELDS = ("amount_fen", "donor_key", "display_name", "anonymous", "team_id", "message", "contact")
+
+_TAG = re.compile(r"<[^>]*>?")
+_SPACE = re.compile(r"\s+")
+_DONOR_KEY = re.compile(r"^[\x21-\x7e]{8,64}$")
+_KEEP_FORMAT = {"\u200d", "\ufe0f", "\ufe0e"}  # joiners and variation selectors inside emoji
+
+
+@dataclass(frozen=True)
+class PledgeRequest:
+    amount_fen: int
+    donor_key: str
+    display_name: str | None
+    anonymous: bool
+    team_id: str | None
+    message: str | None
+    contact: str | None
+
+    def fingerprint_source(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def clean_text(value: str) -> str:
+    """Plain text from user input: entities decoded, tags and angle brackets removed, controls dropped."""
+    text = _TAG.sub("", html.unescape(value))
+    text = text.replace("<", "").replace(">", "")
+    text = "".join(
+        ch
+        for ch in text
+        if ch in _KEEP_FORMAT or ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
+    )
+    return _SPACE.sub(" ", text).strip()
+
+
+def parse_json_object(raw: bytes | None) -> dict[str, Any]:
+    if raw is not None and len(raw) > MAX_BODY_BYTES:
+        raise errors.BodyTooLarge()
+    try:
+        data = json.loads((raw or b"").decode("utf-8"), parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.InvalidJson() from exc
+    if not isinstance(data, dict):
+        raise errors.InvalidBody("请求体必须是 JSON 对象", "the body must be a JSON object")
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _optional_text(data: dict[str, Any], name: str, limit: int, error: type[errors.ApiError]) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise error()
+    cleaned = clean_text(value)
+    if len(cleaned) > limit:
+        raise error()
+    return cleaned or None
+
+
+def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
+    """Check a pledge body field by field; raise the first problem as a 400 with its own code."""
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
+    for name in ("amount_fen", "donor_key"):
+        if name not in data:
+            raise errors.MissingField(f"缺少字段 {name}", f"{name} is required")
+    amount = data["amount_fen"]
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= MAX_AMOUNT_FEN:
+        raise errors.InvalidAmount()
+    donor_key = data["donor_key"]
+    if not isinstance(donor_key, str) or not _DONOR_KEY.match(donor_key):
+        raise errors.InvalidDonorKey()
+    anonymous = data.get("anonymous", False)
+    if anonymous is None:
+        anonymous = False
+    if not isinstance(anonymous, bool):
+        raise errors.InvalidField("anonymous 必须是 true 或 false", "anonymous must be true or false")
+    name = _optional_text(data, "display_name", MAX_NAME, errors.InvalidDisplayName)
+    if anonymous:
+        name = None
+    elif name is None:
+        if data.get("display_name") is None:
+            raise errors.MissingField(
+                "请填写显示名 display_name，或选择匿名 anonymous: true", "send display_name or anonymous: true"
+            )
+        raise errors.InvalidDisplayName()
+    team_id = data.get("team_id")
+    if team_id is not None and (not isinstance(team_id, str) or not team_id or len(team_id) > 100):
+        raise errors.UnknownTeam()
+    return PledgeRequest(
+        amount_fen=amount,
+        donor_key=donor_key,
+        display_name=name,
+        anonymous=anonymous,
+        team_id=team_id,
+        message=_optional_text(data, "message", MAX_MESSAGE, errors.InvalidMessage),
+        contact=_optional_text(data, "contact", MAX_CONTACT, errors.InvalidContact),
+    )
+
+
+def public_view(item: dict[str, Any]) -> dict[str, Any]:
+    """A pledge as the donor wall shows it: never the donor key, contact or source."""
+    return {
+        "pledge_id": item["pledge_id"],
+        "display_name": ANONYMOUS_NAME
+        if item.get("anonymous") or not item.get("display_name")
+        else item["display_name"],
+        "amount_fen": item["amount_fen"],
+        "match_fen": item.get("match_fen", 0),
+        "team_id": item.get("team_id"),
+        "message": item.get("message"),
+        "status": item["status"],
+        "created_at": item["created_at"],
+    }
+
+
+def operator_view(item: dict[str, Any]) -> dict[str, Any]:
+    """Everything an operator needs to reconcile a pledge (private: operator routes only)."""
+    keep = (
+        "pledge_id",
+        "project_id",
+        "campaign_id",
+        "team_id",
+        "amount_fen",
+        "match_fen",
+        "match_reason",
+        "full_match_fen",
+        "status",
+        "flagged",
+        "display_name",
+        "anonymous",
+        "message",
+        "contact",
+        "donor_ref",
+        "created_at",
+        "paid_at",
+        "payment_ref",
+        "cancelled_at",
+        "cancel_reason",
+    )
+    return {k: item.get(k) for k in keep}
+
+
+def parse_operator_note(data: dict[str, Any], field_name: str) -> str | None:
+    """The one optional text field an operator action takes (payment_ref, reason)."""
+    unknown = sorted(set(data) - {field_name})
+    if unknown:
+        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
+    value = data.get(field_name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_MESSAGE:
+        raise errors.InvalidField(
+            f"{field_name} 必须是不超过 200 字的文本", f"{field_name} must be text of at most 200 characters"
+        )
+    return clean_text(value) or None

@@ -1,0 +1,155 @@
+"""What the public sees: projects, progress, campaigns, team leaderboards, the donor wall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import clock, errors
+from .catalogue import Catalogue
+from .ledger import Ledger
+from .matching import is_open
+from .pledges import public_view
+
+WALL_DEFAULT = 20
+WALL_MAX = 100
+
+
+def project_summary(project: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project_id": project["project_id"],
+        "name": project.get("name"),
+        "programme_id": project.get("programme_id"),
+        "goal_fen": project.get("goal_fen"),
+        "status": project.get("status"),
+        "accepting_pledges": project.get("accepting_pledges") is True,
+        "campaign_ids": list(project.get("campaign_ids") or []),
+        "team_ids": list(project.get("team_ids") or []),
+    }
+
+
+def campaign_summary(catalogue: Catalogue, campaign_id: str, now: Any) -> dict[str, Any]:
+    entry = catalogue.campaign(campaign_id)
+    campaign = catalogue.rules[campaign_id]
+    return {
+        "campaign_id": campaign_id,
+        "name": entry.get("name"),
+        "programme_id": entry.get("programme_id"),
+        "demo": bool(entry.get("demo", False)),
+        "open_now": is_open(campaign, now),
+        "windows": [w.to_catalogue() for w in campaign.windows],
+        "project_ids": list(campaign.project_ids),
+    }
+
+
+def progress(ledger: Ledger, catalogue: Catalogue, project_id: str) -> dict[str, Any]:
+    project = catalogue.project(project_id)
+    now = ledger.now()
+    totals = ledger.project_totals(project_id)
+    goal = int(project.get("goal_fen") or 0)
+    reached = totals["raised_fen"] + totals["matched_fen"]
+    out: dict[str, Any] = {
+        "project_id": project_id,
+        "goal_fen": goal,
+        "raised_fen": totals["raised_fen"],
+        "paid_fen": totals["paid_fen"],
+        "matched_fen": totals["matched_fen"],
+        "pledge_count": totals["pledge_count"],
+        "donor_count": totals["donor_count"],
+        # (raised + matched) / goal, in tenths of a percent, floored; may pass 100.
+        "percent": (reached * 1000 // goal) / 10 if goal > 0 else None,
+        "as_of": clock.iso(now),
+        "campaign": None,
+    }
+    campaign = catalogue.applicable_campaign(project_id, now)
+    if campaign is not None:
+        figures = ledger.campaign_figures(campaign)
+        out["campaign"] = {
+            "campaign_id": campaign.campaign_id,
+            "open_now": is_open(campaign, now),
+            "remaining_fen": figures["remaining_fen"],
+        }
+    return out
+
+
+def campaign_detail(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
+    out = campaign_summary(catalogue, campaign_id, ledger.now())
+    figures = ledger.campaign_figures(catalogue.rules[campaign_id])
+    out.update(figures)
+    out["rules"] = catalogue.rules[campaign_id].rules.to_catalogue()
+    return out
+
+
+def _team_row(team: dict[str, Any], totals: dict[str, int]) -> dict[str, Any]:
+    target = team.get("target_fen")
+    return {
+        "team_id": team["team_id"],
+        "name": team.get("name"),
+        "project_id": team.get("project_id"),
+        "campaign_id": team.get("campaign_id"),
+        "parent_org": team.get("parent_org"),
+        "captain_alias": team.get("captain_alias"),
+        "target_fen": target,
+        "raised_fen": totals["raised_fen"],
+        "matched_fen": totals["matched_fen"],
+        "pledge_count": totals["pledge_count"],
+        "donor_count": totals["donor_count"],
+    }
+
+
+def leaderboard(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
+    catalogue.campaign(campaign_id)
+    teams = catalogue.teams_of_campaign(campaign_id)
+    totals = ledger.team_totals([t["team_id"] for t in teams])
+    rows = [_team_row(t, totals[t["team_id"]]) for t in teams]
+    return {
+        "campaign_id": campaign_id,
+        "as_of": clock.iso(ledger.now()),
+        "by_amount": sorted(rows, key=lambda r: (-r["raised_fen"], -r["donor_count"], r["team_id"])),
+        "by_donors": sorted(rows, key=lambda r: (-r["donor_count"], -r["raised_fen"], r["team_id"])),
+    }
+
+
+def team_detail(ledger: Ledger, catalogue: Catalogue, team_id: str) -> dict[str, Any]:
+    team = catalogue.team(team_id)
+    return {**_team_row(team, ledger.team_totals([team_id])[team_id]), "as_of": clock.iso(ledger.now())}
+
+
+def wall(ledger: Ledger, catalogue: Catalogue, project_id: str, params: dict[str, str] | None) -> dict[str, Any]:
+    catalogue.project(project_id)
+    params = params or {}
+    unknown = set(params) - {"limit", "cursor"}
+    if unknown:
+        raise errors.InvalidQuery(
+            f"不认识的查询参数：{'、'.join(sorted(unknown))}",
+            f"unknown query parameter(s): {', '.join(sorted(unknown))}",
+        )
+    raw_limit = params.get("limit", str(WALL_DEFAULT))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= WALL_MAX:
+        raise errors.InvalidQuery("limit 必须是 1 到 100 的整数", "limit must be a whole number from 1 to 100")
+    cursor = params.get("cursor")
+    if cursor is not None and (len(cursor) > 80 or "#p_" not in cursor):
+        raise errors.InvalidQuery("cursor 无效", "cursor is not valid")
+    rows, next_cursor = ledger.wall(project_id, before=cursor, limit=int(raw_limit))
+    return {"project_id": project_id, "pledges": [public_view(r) for r in rows], "next_cursor": next_cursor}
+
+
+def export_rows(ledger: Ledger, catalogue: Catalogue, params: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Pledges for the operator export: one project, one campaign, or everything, oldest first."""
+    params = params or {}
+    unknown = set(params) - {"project_id", "campaign_id"}
+    if unknown or len(params) > 1:
+        raise errors.InvalidQuery(
+            "请只给出 project_id 或 campaign_id 之一", "give at most one of project_id or campaign_id"
+        )
+    if "project_id" in params:
+        catalogue.project(params["project_id"])
+        project_ids = [params["project_id"]]
+    elif "campaign_id" in params:
+        catalogue.campaign(params["campaign_id"])
+        project_ids = list(catalogue.rules[params["campaign_id"]].project_ids)
+    else:
+        project_ids = list(catalogue.projects)
+    rows = [r for pid in project_ids for r in ledger.pledges_of_project(pid)]
+    if "campaign_id" in params:
+        rows = [r for r in rows if r.get("campaign_id") == params["campaign_id"]]
+    return sorted(rows, key=lambda r: r["gsi1sk"])

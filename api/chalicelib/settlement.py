@@ -1,0 +1,156 @@
+"""Settling a campaign: a frozen per-project summary for the public notice (公示).
+
+After a campaign's last window an admin settles it. The summary is computed
+from the pledge items themselves (not the sharded counters), frozen in the
+ledger (settling twice returns the first result), and exported as YAML that
+editors commit as ``content/settlements/<campaign_id>.yaml`` in a pull
+request; the site publishes it as the campaign's notice, closing the loop
+between the ledger and the site.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from . import clock, errors, keys
+from .catalogue import Catalogue
+from .ledger import Ledger
+from .store import ABSENT, Put
+
+CONTENT_PATH = "content/settlements/{campaign_id}.yaml"
+
+
+def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datetime) -> dict[str, Any]:
+    entry = catalogue.campaign(campaign_id)
+    campaign = catalogue.rules[campaign_id]
+    figures = ledger.campaign_figures(campaign)
+    projects = []
+    for project_id in campaign.project_ids:
+        project = catalogue.projects.get(project_id, {})
+        rows = [
+            r
+            for r in ledger.pledges_of_project(project_id)
+            if r.get("campaign_id") == campaign_id and r.get("status") != "cancelled"
+        ]
+        teams: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            team_id = row.get("team_id")
+            if not team_id:
+                continue
+            team = teams.setdefault(
+                team_id,
+                {
+                    "team_id": team_id,
+                    "name": catalogue.teams.get(team_id, {}).get("name", team_id),
+                    "raised_fen": 0,
+                    "pledge_count": 0,
+                    "_donors": set(),
+                },
+            )
+            team["raised_fen"] += int(row["amount_fen"])
+            team["pledge_count"] += 1
+            team["_donors"].add(row["donor_ref"])
+        team_list = []
+        for team in sorted(teams.values(), key=lambda t: (-t["raised_fen"], t["team_id"])):
+            donors = team.pop("_donors")
+            team_list.append({**team, "donor_count": len(donors)})
+        projects.append(
+            {
+                "project_id": project_id,
+                "name": project.get("name", project_id),
+                "raised_fen": sum(int(r["amount_fen"]) for r in rows),
+                "paid_fen": sum(int(r["amount_fen"]) for r in rows if r["status"] == "paid"),
+                "matched_fen": sum(int(r.get("match_fen", 0)) for r in rows),
+                "pledge_count": len(rows),
+                "donor_count": len({r["donor_ref"] for r in rows}),
+                "teams": team_list,
+            }
+        )
+    matched = sum(p["matched_fen"] for p in projects)
+    return {
+        "campaign_id": campaign_id,
+        "name": entry.get("name", campaign_id),
+        "settled_at": clock.iso(now),
+        "pool_fen": figures["pool_fen"],
+        "committed_fen": figures["committed_fen"],
+        "remaining_fen": figures["remaining_fen"],
+        "matched_fen": matched,
+        "reconciled": matched == figures["committed_fen"],
+        "content_path": CONTENT_PATH.format(campaign_id=campaign_id),
+        "projects": projects,
+    }
+
+
+def settle(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
+    """Freeze the campaign's summary once (after its last window) and return it."""
+    catalogue.campaign(campaign_id)
+    existing = ledger.store.get(keys.settlement(campaign_id))
+    if existing is not None:
+        return existing["summary"]
+    campaign = catalogue.rules[campaign_id]
+    now = ledger.now()
+    if now < max(w.end for w in campaign.windows):
+        raise errors.CampaignStillOpen()
+    summary = summarize(ledger, catalogue, campaign_id, now)
+    try:
+        ledger.store.write(Put(keys.settlement(campaign_id), {"summary": summary}, (ABSENT,)))
+    except errors.ConditionFailed:
+        return ledger.store.get(keys.settlement(campaign_id))["summary"]  # type: ignore[index]
+    except (errors.Contention, errors.Throttled) as exc:
+        raise errors.ServiceBusy() from exc
+    return summary
+
+
+def frozen(ledger: Ledger, campaign_id: str) -> dict[str, Any]:
+    existing = ledger.store.get(keys.settlement(campaign_id))
+    if existing is None:
+        raise errors.NotFound("这个活动还没有结算", "this campaign has not been settled yet")
+    return existing["summary"]
+
+
+# ---- YAML (emitted by hand: the Lambda bundle carries no YAML library) ---------------
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _emit(value: Any, indent: int, out: list[str]) -> None:
+    pad = "  " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                out.append(f"{pad}{key}:")
+                _emit(item, indent + 1, out)
+            else:
+                out.append(
+                    f"{pad}{key}: {_scalar(item) if not isinstance(item, dict | list) else ('{}' if isinstance(item, dict) else '[]')}"
+                )
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item:
+                lines: list[str] = []
+                _emit(item, indent + 1, lines)
+                first = lines[0].lstrip()
+                out.append(f"{pad}- {first}")
+                out.extend(lines[1:])
+            else:
+                out.append(f"{pad}- {_scalar(item)}")
+
+
+def to_yaml(summary: dict[str, Any]) -> str:
+    lines = [
+        f"# 配捐活动结算公示 / campaign settlement: {summary['campaign_id']}",
+        f"# Generated by the API at {summary['settled_at']}. Commit as {summary['content_path']}",
+        "# in a pull request; amounts are integer fen (分).",
+    ]
+    _emit(summary, 0, lines)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,158 @@
+"""The thin layer between Chalice and the domain: JSON in and out, errors, CORS.
+
+* :class:`QingyiChalice` keeps ``current_request`` per thread (as ``chalice
+  local`` does), so one process can serve concurrent requests safely, and
+  wraps every view so a raised :class:`errors.ApiError` becomes
+  ``{"code", "message"}`` with its status (and ``Retry-After`` on 503).
+* :func:`install` adds a middleware that rewrites Chalice's own error bodies
+  (405, 415, ...) into the same shape and answers CORS only for the site
+  origins in ``QINGYI_SITE_ORIGINS`` (comma-separated).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response  # type: ignore[attr-defined]
+
+from . import errors
+from .pledges import MAX_BODY_BYTES
+
+log = logging.getLogger("qingyi.api")
+
+JSON = "application/json; charset=utf-8"
+_CHALICE_CODES = {
+    "UnsupportedMediaType": errors.UnsupportedMediaType,
+    "MethodNotAllowedError": errors.MethodNotAllowed,
+    "NotFoundError": errors.NotFound,
+    "BadRequestError": errors.InvalidBody,
+}
+CORS_HEADERS = "Content-Type, Idempotency-Key"
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": JSON, "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def error_response(exc: errors.ApiError) -> Response:
+    return json_response(exc.body(), exc.status, exc.headers)
+
+
+def text_response(text: str, content_type: str, filename: str | None = None) -> Response:
+    headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(body=text, status_code=200, headers=headers)
+
+
+class QingyiChalice(Chalice):
+    """Chalice with a per-thread current request and domain errors turned into responses."""
+
+    _local = threading.local()
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Any:
+        return getattr(self._local, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Any) -> None:
+        self._local.request = value
+
+    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def guarded(*args: Any, **kw: Any) -> Any:
+                try:
+                    result = view(*args, **kw)
+                except errors.ApiError as exc:
+                    return error_response(exc)
+                except Exception:  # noqa: BLE001 - last resort: never leak a trace to the public
+                    log.exception("unhandled error on %s", path)
+                    return error_response(errors.InternalError())
+                return result if isinstance(result, Response) else json_response(result)
+
+            return register(guarded)
+
+        return decorator
+
+
+def request_json(request: Any) -> dict[str, Any]:
+    """The JSON object body of a POST, after the content-type and size checks."""
+    from .pledges import parse_json_object
+
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.BodyTooLarge()
+    if content_type != "application/json":
+        raise errors.UnsupportedMediaType()
+    return parse_json_object(raw)
+
+
+def optional_json(request: Any) -> dict[str, Any]:
+    """Like :func:`request_json` but an empty body is an empty object (operator actions)."""
+    if not (request.raw_body or b"").strip():
+        return {}
+    return request_json(request)
+
+
+def allowed_origins() -> set[str]:
+    return {o.strip().rstrip("/") for o in os.environ.get("QINGYI_SITE_ORIGINS", "").split(",") if o.strip()}
+
+
+def source_address(request: Any) -> str | None:
+    """The caller's address for the velocity check.
+
+    API Gateway's ``sourceIp`` by default. Behind a proxy or CDN that sets a
+    trusted header (or locally, where every caller is 127.0.0.1), name it in
+    ``QINGYI_SOURCE_HEADER`` and its first value is used instead.
+    """
+    header = os.environ.get("QINGYI_SOURCE_HEADER", "").strip().lower()
+    if header:
+        value = (request.headers.get(header) or "").split(",")[0].strip()
+        if value:
+            return value[:64]
+    identity = (request.context or {}).get("identity") or {}
+    return identity.get("sourceIp")
+
+
+def install(app: Chalice, *, cors_paths: Callable[[str], bool]) -> None:
+    """Add the error-shape and CORS middleware to ``app``."""
+
+    @app.middleware("http")
+    def shape_and_cors(request: Any, get_response: Callable[[Any], Response]) -> Response:
+        origin = (request.headers.get("origin") or "").rstrip("/") if request is not None else ""
+        path = (request.context or {}).get("resourcePath", "") if request is not None else ""
+        if request is not None and request.method == "OPTIONS":
+            response = Response(body="", status_code=204, headers={})
+        else:
+            response = get_response(request)
+        body = response.body
+        if isinstance(body, dict) and "Code" in body and "Message" in body:
+            cls = _CHALICE_CODES.get(
+                body["Code"], errors.InternalError if response.status_code >= 500 else errors.ApiError
+            )
+            exc = cls()
+            keep = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+            response = json_response(exc.body(), response.status_code, keep)
+        if origin and origin in allowed_origins() and cors_paths(path):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+            if request.method == "OPTIONS":
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+                response.headers["Access-Control-Max-Age"] = "600"
+        return response

@@ -1,0 +1,85 @@
+"""Fixtures: the worked-example catalogue, a table deployed through infra's
+CloudFormation template on in-process moto, and the app called like API Gateway."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra.tables import deploy_data_stack
+from local import speed_up_moto_transactions
+
+HERE = Path(__file__).parent
+WORKED = HERE / "catalogues" / "worked.json"
+OPERATOR_TOKEN = "operator-token-for-tests-only"
+ADMIN_TOKEN = "admin-token-for-tests-only"
+PAYMENT_SECRET = "payment-secret-for-tests-only"
+INSIDE = "2021-09-07T10:00:00+08:00"  # inside every worked campaign's window (the evening one is closed)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def base_env(monkeypatch: pytest.MonkeyPatch, table: str | None = None) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("QINGYI_CATALOGUE", str(WORKED))
+    monkeypatch.setenv("QINGYI_NOW", INSIDE)
+    monkeypatch.setenv("QINGYI_CACHE_SECONDS", "0")
+    monkeypatch.setenv("QINGYI_SOURCE_HEADER", "X-Test-Source")
+    monkeypatch.setenv("QINGYI_SITE_ORIGINS", "https://qingyi.example.org,http://127.0.0.1:8000")
+    monkeypatch.setenv("QINGYI_PAYMENT_SECRET", PAYMENT_SECRET)
+    monkeypatch.setenv(
+        "QINGYI_OPERATOR_TOKENS", json.dumps({digest(OPERATOR_TOKEN): "operator", digest(ADMIN_TOKEN): "admin"})
+    )
+    monkeypatch.delenv("QINGYI_DYNAMODB_ENDPOINT", raising=False)
+    if table:
+        monkeypatch.setenv("QINGYI_TABLE", table)
+
+
+@pytest.fixture
+def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh in-process moto account with the ledger table deployed from infra/data.yaml."""
+    base_env(monkeypatch)
+    speed_up_moto_transactions()
+    with mock_aws():
+        table = deploy_data_stack(boto3.client("cloudformation"), boto3.client("dynamodb"), "dev")
+        monkeypatch.setenv("QINGYI_TABLE", table)
+        yield table
+
+
+@pytest.fixture
+def app_module(moto_table: str) -> Iterator[Any]:
+    import app as app_module
+    from chalicelib import services
+
+    services.reset()
+    yield app_module
+    services.reset()
+
+
+@pytest.fixture
+def api(app_module: Any) -> Any:
+    from tests.api.gateway import Api
+
+    return Api(app_module.app)
+
+
+def operator_headers(token: str = OPERATOR_TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def pledge_body(amount: int = 1000, donor: str = "donor-0001", **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"amount_fen": amount, "donor_key": donor, "display_name": "小明"}
+    body.update(extra)
+    return body

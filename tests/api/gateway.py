@@ -1,0 +1,56 @@
+"""Call the Chalice app in-process the way API Gateway would (thread-safe, no env swapping)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import LocalGateway, LocalGatewayException
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+class Api:
+    def __init__(self, app: Any) -> None:
+        self.gateway = LocalGateway(app, Config.create())
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None, raw: bytes | None = None) -> Reply:
+        headers = dict(headers or {})
+        if raw is None and body is not None:
+            raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers.setdefault("content-type", "application/json")
+        try:
+            out = self.gateway.handle_request(method=method, path=path, headers=headers, body=raw or b"")
+        except LocalGatewayException as exc:
+            return Reply(exc.CODE, dict(exc.headers or {}), exc.body or b"")
+        body_out = out.get("body") or b""
+        if isinstance(body_out, str):
+            body_out = body_out.encode("utf-8")
+        return Reply(out["statusCode"], {k.lower(): v for k, v in (out.get("headers") or {}).items()}, body_out)
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Reply:
+        return self.request("POST", path, **kw)
+
+    def pledge(self, project_id: str, key: str, body: dict[str, Any], source: str | None = None) -> Reply:
+        headers = {"Idempotency-Key": key}
+        if source:
+            headers["X-Test-Source"] = source
+        return self.post(f"/projects/{project_id}/pledges", headers=headers, body=body)
