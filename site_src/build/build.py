@@ -1,0 +1,114 @@
+"""One build of the site: checked content in, pages and files out. Called by the hooks."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+
+from . import content
+from .cottages import PAGE_SIZE, CottageWriter, Shell, theme_css
+from .opendata import GIVING_FILE, PREFIX, OpenData
+from .pages import Pages, generate
+from .site import Site, listing_url, url_of
+from .state import State
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+EDITORS = Path(__file__).resolve().parent.parent / "docs" / "editors"
+
+
+def content_root() -> Path:
+    from ..pipeline import CONTENT
+
+    return Path(os.environ.get("QINGYI_CONTENT") or CONTENT)
+
+
+@dataclass
+class Build:
+    site: Site
+    state: State
+    site_url: str
+    theme_dirs: list[str]
+    site_name: str
+    records: int = 0
+    opendata: OpenData = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.opendata = OpenData(self.site, self.site_url)
+        self.opendata.build()
+
+    # ---- navigation: a handful of entries; records are reached through listings -----
+
+    def nav(self, config: MkDocsConfig) -> list[Any]:
+        s = self.site
+        order = sorted(s.programmes.values(), key=lambda p: ({"crowdfunding": 0, "volunteer_claiming": 1}.get(p.kind, 2), p.id))
+        nav: list[Any] = [
+            {"首页": "index.md"},
+            {"三个计划": [{p.short_name: f"{url_of('programme', p.id)}index.md"} for p in order]},
+            {"希望小屋": [{"查找小屋": "cottages/index.md"}, {"建设批次": "batches/index.md"}]},
+            {"公益日与战队": [{"公益日活动": "campaigns/index.md"}, {"战队排行": "teams/index.md"}]},
+            {"需求广场": "needs/index.md"},
+            {"公益创投": "ventures/index.md"},
+            {"透明账本": [{p.short_name: f"{url_of('ledger', p.id)}index.md"} for p in order]},
+            {"开放数据": "data/index.md"},
+        ]
+        docs_dir = Path(config.docs_dir)
+        editors = sorted(EDITORS.glob("*.md")) if EDITORS.is_dir() and EDITORS.parent == docs_dir else []
+        if editors:
+            editors.sort(key=lambda p: (p.name != "index.md", p.name))
+            nav.append({"编辑指南": [f"editors/{p.name}" for p in editors]})
+        return nav
+
+    # ---- pages MkDocs renders --------------------------------------------------------
+
+    def cottage_overview(self, pages: Pages) -> None:
+        s = self.site
+        pages.simple(url_of("cottages"), "cottages.md.j2", total=len(s.cottage_ids),
+                     built=sum(s.built_of.values()), page_size=PAGE_SIZE, all_url=listing_url("all", ""),
+                     listing=listing_url,
+                     townships=[(t, len(s.by_township[t])) for t in s.townships],
+                     stages=[(st, len(s.by_stage[st])) for st in s.stages],
+                     batches=[(s.batches[b], len(s.by_batch[b])) for b in sorted(s.by_batch, key=lambda b: s.batches[b].deadline)
+                              if b in s.batches])
+
+    def markdown_pages(self) -> dict[str, str]:
+        return generate(self.site, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
+                        self.cottage_overview)
+
+    def asset_files(self) -> list[tuple[str, Path]]:
+        return [(f"assets/qingyi/{p.name}", p) for p in sorted(ASSETS.iterdir()) if p.is_file()]
+
+    # ---- written straight to the site folder ----------------------------------------
+
+    def write_static(self, site_dir: Path) -> dict[str, int]:
+        shell = Shell(self.site_name, theme_css(self.theme_dirs) + ["assets/qingyi/qingyi.css"],
+                      ["assets/qingyi/qingyi.js"])
+        writer = CottageWriter(self.site, site_dir, shell, self.state.cottages)
+        writer.write_cottages()
+        cottages = writer.written
+        entries = writer.write_listings()
+        listings = writer.written - cottages
+        data = self.opendata.write(site_dir)
+        self._extend_search(site_dir, entries)
+        return {"cottages": cottages, "listings": listings, "data": data}
+
+    def _extend_search(self, site_dir: Path, entries: list[dict[str, str]]) -> None:
+        index = site_dir / "search" / "search_index.json"
+        if not index.is_file() or not entries:
+            return
+        data = json.loads(index.read_text(encoding="utf-8"))
+        data["docs"].extend(entries)
+        index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def prepare(config: MkDocsConfig, state: State) -> Build:
+    loaded = content.check(content_root(), state)
+    site = Site(loaded, api_url=str(config.extra.get("api_url", "")))
+    build = Build(site=site, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
+                  site_name=config.site_name)
+    build.records = sum(len(v) for v in loaded.records.values())
+    return build

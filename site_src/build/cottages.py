@@ -1,0 +1,209 @@
+"""Per-cottage pages and the paginated cottage listings, written straight to the site folder.
+
+Why not MkDocs pages: Material renders the whole navigation and runs the full
+page pipeline (Markdown, TOC, search parsing, theme template) for every page,
+which costs milliseconds per page and makes 100,000 cottages take minutes
+(DESIGN.md). A cottage page here is one small Jinja2 template render into a
+shell (head, header, footer) that links the theme's own stylesheet, so it looks
+like the rest of the site; the shell is built once per build. Pages are kept
+out of the navigation by construction. Rendered pages are cached by a key made
+from the record's source text and the names it shows, so a rebuild under
+``mkdocs serve`` re-renders only what changed.
+
+Search: a cottage is not indexed one by one. Each township listing page goes
+into the search index with the ids it lists (about 10 bytes per cottage), so
+searching an id or a township finds the listing that holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from ..models import Cottage
+from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
+from . import fmt
+from .pages import TEMPLATES, environment
+from .site import Site, listing_url
+
+PAGE_SIZE = 500
+
+HOUSEHOLD_ZH = {"registered_poor": "建档立卡户", "minimum_income": "低保户", "disability": "残疾家庭",
+                "single_parent": "单亲家庭", "orphan": "孤儿"}
+ACTIVITY_ZH = {"childrens_day": "六一文艺汇演", "summer_camp": "夏令营", "book_drift": "图书漂流",
+               "birthday": "生日蛋糕", "other": "活动"}
+
+
+@dataclass
+class Shell:
+    """The parts every light page shares, with links relative to the page's depth."""
+
+    site_name: str
+    css: list[str]
+    js: list[str]
+    _cache: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
+
+    def parts(self, depth: int) -> tuple[str, str, str, str]:
+        """(root, head, header, footer) for a page ``depth`` folders below the site root."""
+        if depth not in self._cache:
+            root = "../" * depth
+            links = "".join(f'<link rel="stylesheet" href="{root}{c}">' for c in self.css)
+            head = ('<!doctype html>\n<html lang="zh-CN" class="no-js"><head><meta charset="utf-8">'
+                    '<meta name="viewport" content="width=device-width,initial-scale=1">'
+                    f'<meta name="robots" content="noindex,follow">{links}')
+            header = ('<a href="#main" class="md-skip">跳到正文</a>'
+                      '<header class="md-header md-header--shadow" data-md-component="header">'
+                      '<nav class="md-header__inner md-grid" aria-label="页眉">'
+                      f'<a href="{root}" class="md-header__button md-logo qy-home" aria-label="{escape(self.site_name)} 首页">'
+                      f'{escape(self.site_name)}</a>'
+                      '<div class="md-header__title"><div class="md-header__ellipsis"><div class="md-header__topic">'
+                      f'<span class="md-ellipsis">{escape(self.site_name)}</span></div></div></div></nav></header>')
+            scripts = "".join(f'<script src="{root}{j}" defer></script>' for j in self.js)
+            footer = ('<footer class="md-footer"><div class="md-footer-meta md-typeset"><div class="md-footer-meta__inner md-grid">'
+                      f'<p class="qy-footer"><a href="{root}data/">开放数据</a> · <a href="{root}cottages/">全部希望小屋</a></p>'
+                      f'</div></div></footer>{scripts}</body></html>\n')
+            self._cache[depth] = (root, head, header, footer)
+        return self._cache[depth]
+
+
+def theme_css(theme_dirs: list[str]) -> list[str]:
+    """The Material stylesheets (hashed names) as site-relative paths, found in the theme folder."""
+    out = []
+    for d in theme_dirs:
+        folder = Path(d, "assets", "stylesheets")
+        if folder.is_dir():
+            for prefix in ("main.", "palette."):
+                out += sorted(f"assets/stylesheets/{p.name}" for p in folder.glob(f"{prefix}*.min.css"))
+            if out:
+                break
+    return out
+
+
+def _template_version() -> str:
+    h = hashlib.sha1()
+    for name in ("cottage.html.j2", "listing.html.j2"):
+        h.update((TEMPLATES / name).read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class CottageCache:
+    """Rendered cottage pages kept between builds of one process (``mkdocs serve``)."""
+
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (key, html)
+    hits: int = 0
+    misses: int = 0
+
+
+class CottageWriter:
+    def __init__(self, site: Site, site_dir: Path, shell: Shell, cache: CottageCache | None = None) -> None:
+        self.site = site
+        self.site_dir = site_dir
+        self.shell = shell
+        self.cache = cache if cache is not None else CottageCache()
+        env = environment()
+        self.page_t = env.get_template("cottage.html.j2")
+        self.list_t = env.get_template("listing.html.j2")
+        self.version = _template_version() + "".join(shell.css)
+        self.written = 0
+        self._dates: dict[Any, str] = {}
+
+    def day_text(self, day: Any) -> str:
+        text = self._dates.get(day)
+        if text is None:
+            text = self._dates[day] = fmt.date(day)
+        return text
+
+    # ---- one page per cottage -------------------------------------------------
+
+    def render_cottage(self, c: Cottage, source_text: str) -> str:
+        s = self.site
+        batch = s.batches[c.batch].name if c.batch and c.batch in s.batches else ""
+        project = s.projects[c.project].name if c.project and c.project in s.projects else ""
+        team = s.org_name(c.team) if c.team else ""
+        key = hashlib.sha1("\x00".join((self.version, source_text, batch, project, team)).encode()).hexdigest()
+        hit = self.cache.pages.get(c.id)
+        if hit and hit[0] == key:
+            self.cache.hits += 1
+            return hit[1]
+        self.cache.misses += 1
+        root, head, header, footer = self.shell.parts(2)
+        stages = c.stages
+        current = c.stage
+        rows = [(COTTAGE_STAGE_ZH[name], getattr(stages, name), getattr(stages, name) is not None)
+                for name in COTTAGE_STAGES]
+        html = self.page_t.render(
+            c=c, head=head, header=header, footer=footer, root=root, site_name=self.shell.site_name,
+            stage=COTTAGE_STAGE_ZH[current] if current else "摸排中", stages=rows, batch=batch, project=project,
+            team=team, cost=fmt.money(c.cost) if c.cost else "", day_text=self.day_text, activity_zh=ACTIVITY_ZH,
+            households="、".join(HOUSEHOLD_ZH[h] for h in c.household), township_url=listing_url("township", c.township),
+        )
+        self.cache.pages[c.id] = (key, html)
+        return html
+
+    def write(self, url: str, html: str) -> None:
+        folder = self.site_dir / url
+        os.makedirs(folder, exist_ok=True)
+        with open(folder / "index.html", "w", encoding="utf-8") as fh:
+            fh.write(html)
+        self.written += 1
+
+    def write_cottages(self) -> None:
+        s = self.site
+        sources = s.loaded.sources
+        for cid in s.cottage_ids:
+            c = s.cottages[cid]
+            src = sources.get((Cottage.KIND, cid))
+            self.write(f"cottages/{cid}/", self.render_cottage(c, src.text if src else c.model_dump_json()))
+        live = set(s.cottage_ids)
+        for gone in [k for k in self.cache.pages if k not in live]:
+            del self.cache.pages[gone]
+
+    # ---- paginated listings -----------------------------------------------------
+
+    def facets(self) -> Iterator[tuple[str, str, str, list[str]]]:
+        """(facet, value, title, ids) for every listing."""
+        s = self.site
+        yield "all", "", "全部希望小屋", s.cottage_ids
+        for t in s.townships:
+            yield "township", t, f"{t}的希望小屋", s.by_township[t]
+        for st in s.stages:
+            yield "stage", st, f"阶段：{COTTAGE_STAGE_ZH[st]}", s.by_stage[st]
+        for b in sorted(s.by_batch):
+            name = s.batches[b].name if b in s.batches else b
+            yield "batch", b, f"{name}的希望小屋", s.by_batch[b]
+
+    def row(self, cid: str, root: str) -> str:
+        c = self.site.cottages[cid]
+        stage = COTTAGE_STAGE_ZH[c.stage] if c.stage else "摸排中"
+        batch = self.site.batches[c.batch].name if c.batch and c.batch in self.site.batches else "—"
+        badge = ' <span class="qy-example" title="示例数据">示例数据</span>' if c.example else ""
+        return (f'<tr id="{cid}"><td><a href="{root}cottages/{cid}/">{cid}</a>{badge}</td><td>{escape(c.alias)}</td>'
+                f'<td>{escape(c.township)}</td><td>{c.age_band}岁</td><td>{stage}</td><td>{escape(batch)}</td></tr>')
+
+    def write_listings(self) -> list[dict[str, str]]:
+        """Write every listing page; return the search entries (township listings with their ids)."""
+        entries: list[dict[str, str]] = []
+        for facet, value, title, ids in self.facets():
+            pages = max(1, -(-len(ids) // PAGE_SIZE))
+            for page in range(1, pages + 1):
+                url = listing_url(facet, value, page)
+                depth = url.count("/")
+                root, head, header, footer = self.shell.parts(depth)
+                chunk = ids[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+                prev = (root + listing_url(facet, value, page - 1)) if page > 1 else ""
+                nxt = (root + listing_url(facet, value, page + 1)) if page < pages else ""
+                html = self.list_t.render(head=head, header=header, footer=footer, root=root,
+                                          site_name=self.shell.site_name, title=title, total=fmt.count(len(ids)),
+                                          page=page, pages=pages, prev=prev, next=nxt,
+                                          rows="\n".join(self.row(cid, root) for cid in chunk))
+                self.write(url, html)
+                if facet == "township":
+                    entries.append({"location": url, "title": f"{title}（第{page}页）",
+                                    "text": f"{value} " + " ".join(chunk)})
+        return entries

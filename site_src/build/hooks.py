@@ -1,0 +1,92 @@
+"""MkDocs hooks: check the content, generate the pages, write cottages and open data.
+
+Named in mkdocs.yml under ``hooks:``. Order of a build:
+
+1. ``on_config``: load and check content/ (the same checks as ``make check-content``);
+   any error stops the build with the editors' report, before the site folder is touched.
+   The navigation is set here from the records (programmes, ledgers, listings).
+2. ``on_files``: every Markdown page is generated from a Jinja2 template and added
+   as an in-memory ``File`` (nothing generated is committed).
+3. ``on_post_build``: cottage pages and listings (light template, see cottages.py),
+   open data, the Atom feed, and the cottage listings' entries in the search index.
+
+Progress goes to the MkDocs log, and stays quiet when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+_REPO = Path(__file__).resolve().parents[2]
+for _p in (str(_REPO), str(_REPO / "api")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from mkdocs.config.defaults import MkDocsConfig  # noqa: E402
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.structure.files import File, Files  # noqa: E402
+
+from site_src.build import state  # noqa: E402
+
+log = logging.getLogger("mkdocs.plugins.qingyi")
+
+
+def _say(message: str) -> None:
+    if os.environ.get("CI", "").lower() != "true":
+        log.info(message)
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    state.STATE.serving = command == "serve"
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    from site_src.build.build import prepare
+
+    started = time.monotonic()
+    try:
+        build = prepare(config, state.STATE)
+    except state.ContentFailed as exc:
+        raise PluginError(exc.text) from None
+    state.STATE.build = build
+    config.nav = build.nav(config)
+    _say(f"青益：已加载并检查 {build.records:,} 条记录（{time.monotonic() - started:.1f} 秒）"
+         f" / loaded and checked {build.records:,} records")
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    build = state.STATE.build
+    assert build is not None
+    started = time.monotonic()
+    pages = build.markdown_pages()
+    for uri, text in pages.items():
+        files.append(File.generated(config, uri, content=text))
+    for uri, path in build.asset_files():
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
+    _say(f"青益：生成 {len(pages)} 个页面（{time.monotonic() - started:.1f} 秒） / generated {len(pages)} pages")
+    return files
+
+
+@event_priority(-100)  # after the search plugin has written its index
+def on_post_build(config: MkDocsConfig) -> None:
+    build = state.STATE.build
+    assert build is not None
+    started = time.monotonic()
+    written = build.write_static(Path(config.site_dir))
+    _say(f"青益：写出 {written['cottages']:,} 个小屋页、{written['listings']:,} 个列表页、{written['data']} 个数据文件"
+         f"（{time.monotonic() - started:.1f} 秒） / wrote {written['cottages']:,} cottage pages")
+
+
+def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    return server
+
+
+__all__ = ["on_startup", "on_config", "on_files", "on_post_build", "on_serve", "json"]

@@ -1,0 +1,288 @@
+"""Markdown pages generated from content through Jinja2 templates (never committed).
+
+:func:`generate` returns ``{src_uri: markdown}`` for every page MkDocs renders
+with the Material theme: home, programmes, projects, campaigns, teams, batches,
+the cottage overview, needs, venture projects, notices, ledgers and the data
+page. Per-cottage pages and the paginated cottage listings are not here: they
+are written by :mod:`.cottages` with a light template (see its docstring).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..models.cottage import COTTAGE_STAGE_ZH
+from ..models.need import NEED_STAGE_ZH, NEED_STAGES
+from ..models.venture_project import THEME_ZH, VENTURE_STAGE_ZH, VENTURE_STAGES
+from . import charts, fmt
+from .site import Site, listing_url, rel, url_of
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+KIND_ZH = {"crowdfunding": "网络众筹", "volunteer_claiming": "志愿服务项目认领", "venture_philanthropy": "公益创投"}
+STATUS_ZH = {"planned": "筹备中", "fundraising": "募集中", "in_progress": "执行中", "completed": "已完成", "closed": "已结项"}
+CHANNEL_ZH = {"enterprise": "企业捐赠", "foundation": "基金会渠道", "online": "网络众筹", "government": "财政资金",
+              "other": "其他"}
+LEDGER_KIND_ZH = {**CHANNEL_ZH, "use": "支出", "grant": "创投资助"}
+RESULT_ZH = {"passed": "合格", "failed": "不合格"}
+
+
+def src_uri(url: str) -> str:
+    """'programmes/laiwu/' -> 'programmes/laiwu/index.md'; '' -> 'index.md'."""
+    return f"{url}index.md" if url else "index.md"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
+                      lstrip_blocks=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters.update(money=fmt.money, wan=fmt.wan, count=fmt.count, date=fmt.date)
+    return env
+
+
+def campaign_rules(campaign: Any) -> list[str]:
+    """The campaign's rules in plain Chinese, from the same rule objects the API decides with."""
+    from chalicelib.rules import Campaign as Rules
+    from chalicelib.rules_text import describe
+
+    from ..catalogue import campaign_entry
+
+    return describe(Rules.from_catalogue(campaign_entry(campaign)))
+
+
+class Pages:
+    """Renders one page at a time; ``here`` is the page's own URL so every link can be relative."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.env = environment()
+        self.out: dict[str, str] = {}
+        self._rules: dict[str, list[str]] = {}
+
+    def rules(self, campaign: Any) -> list[str]:
+        if campaign.id not in self._rules:
+            self._rules[campaign.id] = campaign_rules(campaign)
+        return self._rules[campaign.id]
+
+    def render(self, url: str, template: str, **ctx: Any) -> None:
+        charts.reset_ids()
+        s = self.site
+
+        def link(kind: str, rid: str = "") -> str:
+            return rel(url, url_of(kind, rid))
+
+        def rel_url(target: str) -> str:
+            return rel(url, target)
+
+        base: dict[str, Any] = {
+            "link": link, "rel_url": rel_url, "org_name": s.org_name, "api_url": s.api_url, "built": s.built,
+            "fig": lambda f: fmt.figure(f.value, f.unit, f.approx),
+            "fig_count": lambda v, approx, unit: fmt.figure(v, "count", approx) + unit if approx != "at_least"
+            else f"{fmt.count(v)}余{unit}",
+            "kind_zh": KIND_ZH, "status_zh": STATUS_ZH, "channel_zh": CHANNEL_ZH, "result_zh": RESULT_ZH,
+            "theme_zh": THEME_ZH, "venture_stage_zh": VENTURE_STAGE_ZH, "need_stage_zh": NEED_STAGE_ZH,
+            "stage_zh": COTTAGE_STAGE_ZH, "rules": self.rules, "projects": s.projects, "campaigns_by_id": s.campaigns,
+            "programmes": s.programmes, "batch_name": lambda b: s.batches[b].name if b in s.batches else b,
+        }
+        base.update(ctx)
+        self.out[src_uri(url)] = self.env.get_template(template).render(**base)
+
+    # ---- pages ---------------------------------------------------------------
+
+    def home(self) -> None:
+        s = self.site
+        total = sum(s.raised(p) for p in s.programmes) + sum(s.granted(p) for p in s.programmes)
+        self.render("", "home.md.j2", programmes=sorted(s.programmes.values(), key=_programme_order),
+                    total_raised=total, updates=s.updates())
+
+    def programme(self, pid: str) -> None:
+        s = self.site
+        p = s.programmes[pid]
+        by_channel = s.funding_by_channel(pid)
+        channels = [charts.Bar(CHANNEL_ZH[k], v, fmt.money(v)) for k, v in
+                    sorted(by_channel.items(), key=lambda kv: -kv[1])]
+        raised = s.raised(pid)
+        over_time = _cumulative([e for pr in s.projects_of[pid] for e in pr.funding])
+        ctx: dict[str, Any] = dict(
+            p=p, channels=channels, raised=raised,
+            channels_svg=charts.bars("资金来源（按渠道）", channels, unit_note="（元）") if channels else "",
+            over_time_svg=charts.bars("累计筹款（按入账日期）", [charts.Bar(fmt.date(d), v, fmt.money(v))
+                                                         for d, v in over_time]) if over_time else "",
+            funnel_svg=charts.funnel("需求调查漏斗", [(f.step, f.count, _funnel_text(f)) for f in p.funnel]),
+            funnel_text=_funnel_text, projects=s.projects_of[pid], campaigns=s.campaigns_of[pid],
+            batches=s.batches_of[pid], n_cottages=s.cottages_of[pid], n_built=s.built_of[pid],
+            teams=[t for c in s.campaigns_of[pid] for t in s.teams_of_campaign[c.id]],
+            n_needs=sum(1 for n in s.needs.values() if n.programme == pid),
+            n_ventures=sum(1 for v in s.ventures.values() if v.programme == pid),
+        )
+        self.render(url_of("programme", pid), "programme.md.j2", **ctx)
+
+    def project(self, pid: str) -> None:
+        s = self.site
+        p = s.projects[pid]
+        matched = 0  # build-time snapshot: matching is earned live, through the pledge API
+        donors = len(p.funding)
+        svg = charts.progress(p.raised_fen, p.goal, f"{p.name} 筹款进度", value_text=fmt.money(p.raised_fen),
+                              goal_text=fmt.money(p.goal))
+        self.render(url_of("project", pid), "project.md.j2", p=p, programme=s.programmes[p.programme],
+                    campaigns=s.campaigns_of_project[pid], teams=s.teams_of_project[pid], matched=matched,
+                    donors=donors, progress_svg=svg)
+
+    def campaign(self, cid: str) -> None:
+        s = self.site
+        c = s.campaigns[cid]
+        self.render(url_of("campaign", cid), "campaign.md.j2", c=c, programme=s.programmes[c.programme],
+                    teams=s.teams_of_campaign[cid])
+
+    def team(self, tid: str) -> None:
+        s = self.site
+        t = s.teams[tid]
+        c = s.campaigns[t.campaign]
+        bonus = ""
+        if c.rules.team_bonus:
+            bonus = (f"本活动中，每支战队筹款满 {fmt.money(c.rules.team_bonus.threshold)}，"
+                     f"项目的配捐上限增加 {fmt.money(c.rules.team_bonus.extra_project_cap)}。")
+        svg = charts.progress(0, t.target, f"{t.name} 筹款进度", value_text=fmt.money(0), goal_text=fmt.money(t.target))
+        self.render(url_of("team", tid), "team.md.j2", t=t, bonus=bonus, progress_svg=svg,
+                    campaigns=s.campaigns)
+
+    def batch(self, bid: str) -> None:
+        s = self.site
+        b = s.batches[bid]
+        svg = charts.timeline(f"{b.name} 倒排工期", [(m.name, fmt.date(m.due)) for m in b.schedule],
+                              _last_done(b.schedule))
+        self.render(url_of("batch", bid), "batch.md.j2", b=b, programme=s.programmes[b.programme],
+                    timeline_svg=svg, n_cottages=len(s.by_batch.get(bid, [])), listing=listing_url("batch", bid))
+
+    def need(self, nid: str) -> None:
+        s = self.site
+        n = s.needs[nid]
+        stages = n.stages.model_dump()
+        svg = charts.timeline("需求进度", [(NEED_STAGE_ZH[k], fmt.date(stages[k]) if stages[k] else "")
+                                       for k in NEED_STAGES], NEED_STAGE_ZH[n.stage])
+        self.render(url_of("need", nid), "need.md.j2", n=n, timeline_svg=svg)
+
+    def needs(self) -> None:
+        s = self.site
+        structure = next(iter(s.structures.values()), None)
+        svg = ""
+        if structure:
+            svg = charts.structure("“1+4+N”志愿服务体系", s.org_name(structure.association),
+                                   [s.org_name(o) for o in structure.organisations],
+                                   f"{fmt.count(structure.teams_count)}支注册志愿服务队")
+        self.render(url_of("needs"), "needs.md.j2", stages=NEED_STAGES, by_stage=s.needs_by_stage,
+                    structure=structure, structure_svg=svg)
+
+    def venture(self, vid: str) -> None:
+        s = self.site
+        v = s.ventures[vid]
+        stages = v.stages.model_dump()
+        svg = charts.timeline("七个阶段", [(VENTURE_STAGE_ZH[k], fmt.date(stages[k]) if stages[k] else "")
+                                       for k in VENTURE_STAGES], VENTURE_STAGE_ZH[v.stage] if v.stage else None)
+        self.render(url_of("venture", vid), "venture.md.j2", v=v, timeline_svg=svg)
+        if v.notice:
+            avg = "—"
+            if v.scores:
+                total = sum(x.public_benefit + x.innovation + x.sustainability for x in v.scores)
+                avg = f"{total / (3 * len(v.scores)):.1f}"
+            self.render(url_of("notice", vid), "notice.md.j2", v=v, programme=s.programmes[v.programme], avg_score=avg)
+
+    def ventures(self) -> None:
+        s = self.site
+        vs = sorted(s.ventures.values(), key=lambda v: (VENTURE_STAGES.index(v.stage or "call") * -1, v.id))
+        granted = sum(v.granted or 0 for v in vs)
+        pooled = next((f for p in s.programmes.values() if p.kind == "venture_philanthropy" for f in p.figures
+                       if f.key == "pooled_support"), None)
+        pooled_fen = pooled.value * 100 if pooled else 0
+        pooled_text = fmt.figure(pooled.value, pooled.unit, pooled.approx) if pooled else "（未公布）"
+        granted_svg = charts.bars("已确定项目的资助与汇聚的支持", [
+            charts.Bar("已确定项目资助合计", granted, fmt.money(granted)),
+            charts.Bar("汇聚党政和社会支持", pooled_fen, pooled_text),
+        ])
+        stage_svg = charts.bars("各阶段项目数", [charts.Bar(VENTURE_STAGE_ZH[k], len(s.ventures_by_stage[k]),
+                                                       f"{len(s.ventures_by_stage[k])}个") for k in VENTURE_STAGES])
+        themes: dict[str, list[Any]] = {}
+        for v in vs:
+            themes.setdefault(v.theme, []).append(v)
+        theme_svg = charts.bars("各主题项目数与资助额", [
+            charts.Bar(THEME_ZH[t], len(items), f"{len(items)}个 · {fmt.money(sum(v.granted or 0 for v in items))}")
+            for t, items in sorted(themes.items())])
+        self.render(url_of("ventures"), "ventures.md.j2", ventures=vs, granted=granted, pooled_text=pooled_text,
+                    granted_svg=granted_svg, stage_svg=stage_svg, theme_svg=theme_svg)
+
+    def ledger(self, pid: str, csv_url: str, json_url: str) -> None:
+        s = self.site
+        rows = s.ledger(pid)
+        self.render(url_of("ledger", pid), "ledger.md.j2", programme=s.programmes[pid], rows=rows,
+                    total_in=sum(r["amount_fen"] for r in rows if r["direction"] == "in"),
+                    total_out=sum(r["amount_fen"] for r in rows if r["direction"] == "out"),
+                    csv_url=csv_url, json_url=json_url, kind_zh=LEDGER_KIND_ZH)
+
+    def simple(self, url: str, template: str, **ctx: Any) -> None:
+        self.render(url, template, **ctx)
+
+
+def _programme_order(p: Any) -> tuple[int, str]:
+    return ({"crowdfunding": 0, "volunteer_claiming": 1, "venture_philanthropy": 2}.get(p.kind, 9), p.id)
+
+
+def _funnel_text(step: Any) -> str:
+    if step.count is None:
+        return step.note or "未公布"
+    return fmt.figure(step.count, "count", step.approx) if step.approx != "at_least" else f"{fmt.count(step.count)}余"
+
+
+def _last_done(schedule: list[Any]) -> str | None:
+    done = [m.name for m in schedule if m.done]
+    return done[-1] if done else None
+
+
+def _cumulative(entries: list[Any]) -> list[tuple[dt.date, int]]:
+    by_day: dict[dt.date, int] = {}
+    for e in entries:
+        by_day[e.date] = by_day.get(e.date, 0) + e.amount
+    out, total = [], 0
+    for day in sorted(by_day):
+        total += by_day[day]
+        out.append((day, total))
+    return out
+
+
+def generate(site: Site, data_links: Callable[[str], tuple[str, str]], datasets: list[dict[str, Any]],
+             giving_url: str, prefix: str, cottage_overview: Callable[[Pages], None]) -> dict[str, str]:
+    """Every Markdown page, as {src_uri: text}."""
+    pages = Pages(site)
+    pages.home()
+    for pid in site.programmes:
+        pages.programme(pid)
+        csv_url, json_url = data_links(pid)
+        pages.ledger(pid, csv_url, json_url)
+    for pid in site.projects:
+        pages.project(pid)
+    for cid in site.campaigns:
+        pages.campaign(cid)
+    pages.simple(url_of("campaigns"), "campaigns.md.j2",
+                 campaigns=sorted(site.campaigns.values(), key=lambda c: c.windows[0].start))
+    for tid in site.teams:
+        pages.team(tid)
+    pages.simple(url_of("teams"), "teams.md.j2", teams=sorted(site.teams.values(), key=lambda t: (-t.target, t.id)),
+                 campaigns=site.campaigns)
+    for bid in site.batches:
+        pages.batch(bid)
+    pages.simple(url_of("batches"), "batches.md.j2", batches=sorted(site.batches.values(), key=lambda b: b.deadline),
+                 counts={b: len(site.by_batch.get(b, [])) for b in site.batches})
+    for nid in site.needs:
+        pages.need(nid)
+    pages.needs()
+    for vid in site.ventures:
+        pages.venture(vid)
+    pages.ventures()
+    cottage_overview(pages)
+    pages.simple(url_of("data"), "data.md.j2", datasets=datasets, giving_url=giving_url, prefix=prefix)
+    return pages.out

@@ -1,0 +1,27 @@
+"""What survives between builds in one process (``mkdocs serve``): parsed content and rendered cottages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cottages import CottageCache
+
+
+class ContentFailed(Exception):
+    """The content checks found errors; ``text`` is the editors' report."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass
+class State:
+    serving: bool = False
+    build: Any = None
+    cottages: CottageCache = field(default_factory=CottageCache)
+    content: Any = None  # content.ParseCache, created on first use
+
+
+STATE = State()
