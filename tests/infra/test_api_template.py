@@ -93,6 +93,7 @@ UNSET_ON_AWS = {
     "QINGYI_CATALOGUE": "the default, chalicelib/catalogue.json inside the package, is the one `make catalogue` wrote",
     "QINGYI_SOURCE_HEADER": "behind API Gateway the source address comes from the request context, not a header",
     "QINGYI_CACHE_SECONDS": "the code's default (1.5 s) is the one wanted in production",
+    "QINGYI_API_PORT": "the port of the local server (`make api`); Lambda has no port",
 }
 
 
