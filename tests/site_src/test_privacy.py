@@ -649,6 +649,28 @@ def test_scan_tree(tmp_path: Path) -> None:
     assert "privacy.name_in_alias" not in [e.rule for e in errors]
 
 
+SAMPLES = Path(__file__).parent / "privacy_samples" / "content"
+
+
+def test_samples() -> None:
+    errors, waivers = scan_tree(SAMPLES)
+    assert [(e.file, e.line, e.rule, e.field) for e in errors] == [
+        ("content/cottages/HC-900.yml", 4, "privacy.name_in_alias", "alias"),
+        ("content/cottages/HC-900.yml", 6, "privacy.address", "note"),
+        ("content/cottages/HC-900.yml", 7, "privacy.school", "school_note"),
+        ("content/cottages/HC-900.yml", 8, "privacy.phone", "guardian_phone"),
+        ("content/cottages/HC-900.yml", 9, "privacy.id_number", "guardian_id"),
+        ("content/cottages/HC-900.yml", 10, "privacy.landline", "office"),
+        ("content/cottages/HC-900.yml", 10, "privacy.waiver", ""),  # no rule named
+        ("content/cottages/HC-900.yml", 11, "privacy.email", "contact"),
+        ("content/programmes/notes.md", 8, "privacy.phone", ""),
+    ]
+    assert [(w.file, w.line, w.rule) for w in waivers] == [
+        ("content/cottages/HC-901.yml", 13, "privacy.landline"),
+        ("content/programmes/notes.md", 6, "privacy.landline"),
+    ]
+
+
 # --------------------------------------------------------------------------- every rule, every message
 
 
