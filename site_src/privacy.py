@@ -56,7 +56,7 @@ Rules (``ContentError.rule``):
     A waiver without a reason, or naming an unknown rule.
 
 Waivers: a false positive is waived in the file itself, on the finding's line
-or the line directly above, by ``# privacy-ok: <rule> <reason>`` or
+or in a comment line of its own directly above, by ``# privacy-ok: <rule> <reason>`` or
 ``<!-- privacy-ok: <rule> <reason> -->``; ``<rule>`` is the suffix
 (``landline``) or the full id (``privacy.landline``), several joined by
 commas. A waiver for another rule does not waive; an invalid waiver (no reason,
@@ -677,7 +677,8 @@ def _waiver_notes(file: str, text: str, lines: _Lines) -> tuple[dict[int, list[_
             continue
         note = _WaiverNote(line, frozenset(suffixes), reason)
         notes.setdefault(line, []).append(note)
-        notes.setdefault(line + 1, []).append(note)
+        if not lead.removesuffix("#").removesuffix("<!--").strip():  # a comment line of its own covers the next
+            notes.setdefault(line + 1, []).append(note)
     return notes, errors
 
 

@@ -512,6 +512,13 @@ def test_waiver_two_lines_above_does_not_waive() -> None:
     assert rules_of(text, file="content/x.yml") == ["privacy.landline"]
 
 
+def test_waiver_trailing_a_value_covers_only_its_own_line() -> None:
+    text = "a: 0634-1234567  # privacy-ok: landline 团区委办公电话\nb: 0757-2222333\n"
+    errors, waivers = scan_text("content/x.yml", text)
+    assert [(e.rule, e.line) for e in errors] == [("privacy.landline", 2)]
+    assert [(w.rule, w.line) for w in waivers] == [("privacy.landline", 1)]
+
+
 def test_waiver_in_running_text_is_not_a_waiver() -> None:
     assert rules_of("写 privacy-ok: landline 也没用 0634-1234567") == ["privacy.landline"]
 
@@ -611,6 +618,11 @@ def test_several_rules_in_one_file_in_order() -> None:
 
 def test_a_phone_inside_an_email_is_reported_once() -> None:
     assert rules_of("13812345678@163.com") == ["privacy.email"]
+
+
+def test_phone_after_a_hotline_is_reported_once() -> None:
+    err = only("10086 13812345678", "privacy.phone")
+    assert err.column == 7
 
 
 # --------------------------------------------------------------------------- scan_tree
