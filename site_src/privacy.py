@@ -855,7 +855,7 @@ def scan_tree(root: Path, *, aliases: bool = True) -> tuple[list[ContentError], 
                     text = path.read_text(encoding="utf-8-sig")
                 except (UnicodeDecodeError, OSError):
                     continue
-                cottage = "cottages" in path.relative_to(root).parts[:-1]
+                cottage = "cottages" in path.relative_to(base).parts[:-1]
                 result = scan_source(rel, text, cottage=cottage, aliases=aliases)
                 errors += result.errors
                 waivers += result.waivers

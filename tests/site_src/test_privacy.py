@@ -660,6 +660,14 @@ def test_scan_tree(tmp_path: Path) -> None:
     errors, _ = scan_tree(content, aliases=False)
     assert "privacy.name_in_alias" not in [e.rule for e in errors]
 
+    # Scanning the cottages folder itself still applies the school rule.
+    errors, _ = scan_tree(content / "cottages")
+    assert [(e.file, e.rule) for e in errors] == [
+        ("cottages/HC-001.jpg", "privacy.gps_exif"),
+        ("cottages/HC-001.yml", "privacy.name_in_alias"),
+        ("cottages/HC-001.yml", "privacy.school"),
+    ]
+
 
 SAMPLES = Path(__file__).parent / "privacy_samples" / "content"
 
