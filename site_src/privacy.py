@@ -17,7 +17,7 @@ Rules (``ContentError.rule``):
     15-digit form (region 1-8, real date YYMMDD in positions 7-12). Near misses
     pass: wrong check digit, 17 or 19 digits, digits inside a longer run.
 ``privacy.phone``
-    Mainland mobile 1[3-9]X XXXX XXXX, optionally +86/0086/(+86), groups
+    Mainland mobile 1[3-9]X XXXX XXXX, optionally +86/0086/86/(+86), groups
     optionally split by one space or dash.
 ``privacy.landline``
     Area code 010, 02X or 0XXX (optionally in brackets) then a 7-8 digit
@@ -183,7 +183,7 @@ _PHONE_CC = re.compile(rf"86(?P<close>[)）]?){_S}?1(?P<a>[3-9]\d){_S}?(?P<b>\d{
 
 
 def _phone_cc_start(text: str, at: int, close: str) -> int | None:
-    """Where a +86 / 0086 / (+86) / （86） prefix starts, given the position of its "86"."""
+    """Where a +86 / 0086 / 86 / (+86) / （86） prefix starts, given the position of its "86"."""
     if close:
         start = at - 1 if at > 0 and text[at - 1] == "+" else at
         opening = "(" if close == ")" else "（"
@@ -193,8 +193,11 @@ def _phone_cc_start(text: str, at: int, close: str) -> int | None:
     elif text[max(0, at - 2) : at] == "00":
         start = at - 2
     else:
-        return None
-    return None if start > 0 and text[start - 1].isascii() and text[start - 1].isalnum() else start
+        start = at  # a bare 86 (8613812345678), as exported from some apps
+    before = text[max(0, start - 2) : start]
+    if (before[-1:].isascii() and before[-1:].isalnum()) or (before[-1:] == "." and before[:1].isdigit()):
+        return None  # inside a longer run, or a decimal
+    return start
 
 
 _AREA = r"(?:10|2\d|[3-9]\d\d)"
