@@ -49,6 +49,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check site_src api tests
 	$(BIN)/mypy site_src api/chalicelib
 
+# CloudFormation templates (infra/api-merge.yaml is a fragment, linted inside the
+# packaged API by tests/infra), the GitHub workflows (with shellcheck on their
+# scripts) and the deploy script.
+.PHONY: lint-infra
+lint-infra: $(STAMP)
+	$(BIN)/cfn-lint --regions us-east-1 ap-east-1 -- $(filter-out infra/api-merge.yaml,$(wildcard infra/*.yaml))
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint
+	$(BIN)/shellcheck infra/deploy.sh
+
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
 
