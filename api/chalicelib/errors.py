@@ -250,3 +250,66 @@ class Contention(StoreError):
 
 class Throttled(StoreError):
     """The store refused for capacity; safe to retry later."""
+
+
+# ---- volunteer teams: claims and home-visit books (issue 6) ---------------------------
+# Defined after the helpers above; all_error_classes() walks subclasses at call time.
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+    zh, en = "这个令牌已过期，请向管理员申请新的令牌", "this token has expired; ask an operator for a new one"
+
+
+class UnregisteredTeam(Forbidden):
+    code = "unregistered_team"
+    zh, en = "这个志愿服务队未在目录中登记", "this volunteer team is not registered in the catalogue"
+
+
+class UnknownNeed(NotFound):
+    code, zh, en = "unknown_need", "没有这个志愿需求", "no such need"
+
+
+class UnknownCottage(NotFound):
+    code, zh, en = "unknown_cottage", "没有这个希望小屋", "no such cottage"
+
+
+class UnknownProgramme(NotFound):
+    code, zh, en = "unknown_programme", "没有这个项目计划", "no such programme"
+
+
+class NeedNotClaimable(ApiError):
+    status, code = 409, "need_not_claimable"
+    zh, en = "只有处于“发布”阶段的需求可以认领", "only a need at the published stage can be claimed"
+
+
+class ClaimWindowClosed(ApiError):
+    status, code = 409, "claim_window_closed"
+    zh, en = "不在这个需求的认领时间内", "the need is outside its claim window (claim_opens to claim_closes)"
+
+
+class NeedAlreadyClaimed(ApiError):
+    status, code = 409, "need_already_claimed"
+    zh, en = "这个需求已被其他志愿服务队认领", "another volunteer team already holds this need"
+
+
+class ClaimNotPending(ApiError):
+    status, code = 409, "claim_not_pending"
+    zh, en = "这个需求没有可以审核的认领", "this need has no claim in a state that allows this decision"
+
+
+class InvalidVisitDate(ApiError):
+    code = "invalid_visit_date"
+    zh = "走访日期必须是 YYYY-MM-DD，且不晚于今天、不早于 2015-01-01"
+    en = "date must be YYYY-MM-DD, not in the future and not before 2015-01-01"
+
+
+class InvalidDuration(ApiError):
+    code = "invalid_duration"
+    zh, en = "走访时长必须是 1 到 1440 之间的整数（分钟）", "duration_minutes must be a whole number from 1 to 1440"
+
+
+class InvalidVisitText(ApiError):
+    code = "invalid_visit_text"
+    zh = "走访内容必填，且走访内容和孩子的心愿各不超过 300 字"
+    en = "what_was_done is required; it and child_asked_for are at most 300 characters each"
