@@ -15,7 +15,8 @@
 #   AWS_ARTIFACT_BUCKET    bucket for the packaged Lambda code (bootstrap stack output)
 # and optionally SITE_DOMAIN + SITE_CERTIFICATE_ARN, API_DOMAIN + API_CERTIFICATE_ARN,
 # API_RATE_LIMIT, API_BURST_LIMIT, ALARM_EMAIL, PAYMENT_SECRET_VERSION_ID,
-# WARM_WRITE_UNITS + WARM_READ_UNITS (pre-warming for a giving day).
+# WARM_WRITE_UNITS + WARM_READ_UNITS (pre-warming for a giving day),
+# LEDGER_TABLE_OVERRIDE (the API on a restored table).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -93,6 +94,7 @@ deploy_api() {
       "ApiDomainName=${API_DOMAIN:-}" \
       "ApiCertificateArn=${API_CERTIFICATE_ARN:-}" \
       "AlarmEmail=${ALARM_EMAIL:-}" \
+      "LedgerTableOverride=${LEDGER_TABLE_OVERRIDE:-}" \
     --no-fail-on-empty-changeset \
     --tags project=qingyi "stage=$stage"
   endgroup

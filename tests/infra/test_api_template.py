@@ -75,7 +75,13 @@ def test_gateway_errors_carry_cors_and_the_error_shape(templates: dict[str, Any]
 @pytest.mark.parametrize("stage", STAGES)
 def test_function_settings_come_from_the_stacks_and_ssm(templates: dict[str, Any], stage: str) -> None:
     env = templates[stage]["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert env["QINGYI_TABLE"] == {"Fn::ImportValue": {"Fn::Sub": "qingyi-${Stage}-ledger-table"}}
+    assert env["QINGYI_TABLE"] == {
+        "Fn::If": [
+            "HasTableOverride",
+            {"Ref": "LedgerTableOverride"},
+            {"Fn::ImportValue": {"Fn::Sub": "qingyi-${Stage}-ledger-table"}},
+        ]
+    }
     assert env["QINGYI_SITE_ORIGINS"] == {"Ref": "SiteOrigin"}
     assert env["QINGYI_OPERATOR_TOKENS"] == {"Ref": "OperatorTokenHashes"}
     secret = json.dumps(env["QINGYI_PAYMENT_SECRET"])

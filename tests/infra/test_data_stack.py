@@ -94,6 +94,14 @@ def _resource_kind(resource: Any, stage: str) -> str:
     arn = {"Fn::ImportValue": f"qingyi-{stage}-ledger-table-arn"}
     if resource == arn:
         return "table"
+    branch = resource.get("Fn::If") if isinstance(resource, dict) else None
+    if branch and branch[0] == "HasTableOverride" and branch[2] == {"Ref": "AWS::NoValue"}:
+        restored = branch[1]["Fn::Sub"]
+        prefix = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${LedgerTableOverride}"
+        if restored == prefix:
+            return "restored:table"
+        if restored.startswith(prefix + "/index/"):
+            return "restored:" + restored.removeprefix(prefix + "/")
     sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
     if isinstance(sub, list) and sub[1] == {"TableArn": arn} and sub[0].startswith("${TableArn}/index/"):
         return sub[0].removeprefix("${TableArn}/")
@@ -205,6 +213,15 @@ def test_a_pledge_through_the_app_uses_the_deployed_table_within_the_policy(
     items = ddb.scan(TableName=table)["Items"]
     assert items and all({"pk", "sk"} <= set(item) for item in items)
     assert any("gsi1pk" in item and "gsi1sk" in item for item in items), "the donor wall is read through gsi1"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_a_restored_table_gets_the_same_access(stage: str) -> None:
+    # After a point-in-time restore the API may point at the restored table (LedgerTableOverride).
+    allowed = _allowed(stage)
+    ordinary = {(a, k) for a, k in allowed if not k.startswith("restored:")}
+    assert {(a, "restored:" + k) for a, k in ordinary} == allowed - ordinary
+    assert not any(k.startswith("other:") for _, k in allowed), allowed
 
 
 def test_recorded_calls_map_to_iam_actions() -> None:
