@@ -1,0 +1,331 @@
+"""Volunteer teams claiming published needs (需求 → 发布 → 认领 → 承办 → 总结).
+
+Editors publish a need in content/ (stage ``published``, with a claim window
+``claim_opens``..``claim_closes``, Beijing dates, both ends included). A
+registered volunteer team (token role ``team:<team_id>``) claims it here;
+operators approve or reject the claim; an operator export turns approved
+claims into the YAML editors commit to ``content/needs/`` in a pull request,
+which is how the ``claimed`` stage (and later ones) reach the site.
+
+One team holds a need at a time: the need's *hold* item is written with the
+condition "absent, or its claim was rejected", so of two teams racing exactly
+one write succeeds, and DynamoDB (not Python) decides which. Each claim also
+gets a record item of its own, kept after a rejection, so operators see the
+history. A claim's ``contact`` and ``note`` are private: operator routes only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from . import clock, errors
+from .auth import Principal
+from .catalogue import Catalogue
+from .ledger import Ledger
+from .pledges import MAX_CONTACT, MAX_MESSAGE, clean_text
+from .settlement import _emit
+from .store import ABSENT, Key, Put, Update, absent_or_eq, eq
+
+LIVE = ("pending", "approved")
+FIELDS = ("contact", "note")
+DECISION_FIELDS = ("claim_id", "reason")
+ATTEMPTS = 6
+CONTENT_PATH = "content/needs/{need_id}.yml"
+
+
+# ---- where claims live (api/TABLE.md) ------------------------------------------------------
+
+
+def hold_key(need_id: str) -> Key:
+    """The need's current claim: the item two racing teams both try to write."""
+    return (f"NEED#{need_id}", "CLAIM")
+
+
+def record_key(need_id: str, claim_id: str) -> Key:
+    """One claim, kept for the history after a rejection."""
+    return (f"NEED#{need_id}", f"CLAIM#{claim_id}")
+
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    contact: str | None
+    note: str | None
+
+
+def _only(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
+
+
+def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(clean_text(value)) > limit:
+        raise errors.InvalidField(
+            f"{name} 必须是不超过 {limit} 字的文本", f"{name} must be text of at most {limit} characters"
+        )
+    return clean_text(value) or None
+
+
+def parse_claim(data: dict[str, Any]) -> ClaimRequest:
+    """Both fields optional and private: who to call about this need, and a note for the operators."""
+    _only(data, FIELDS)
+    return ClaimRequest(contact=_text(data, "contact", MAX_CONTACT), note=_text(data, "note", MAX_MESSAGE))
+
+
+def parse_decision(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(claim_id, reason): claim_id pins the decision to the claim the operator looked at."""
+    _only(data, DECISION_FIELDS)
+    return _text(data, "claim_id", 64), _text(data, "reason", MAX_MESSAGE)
+
+
+# ---- catalogue look-ups ------------------------------------------------------------------------------
+
+
+def needs(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
+    return dict(catalogue.raw.get("needs") or {})
+
+
+def volunteer_teams(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
+    return dict(catalogue.raw.get("volunteer_teams") or {})
+
+
+def need_entry(catalogue: Catalogue, need_id: str) -> dict[str, Any]:
+    need = needs(catalogue).get(need_id)
+    if need is None:
+        raise errors.UnknownNeed()
+    return need
+
+
+def team_name(catalogue: Catalogue, team_id: str | None) -> str | None:
+    if not team_id:
+        return None
+    return volunteer_teams(catalogue).get(team_id, {}).get("name")
+
+
+def window_open(need: dict[str, Any], today: date) -> bool:
+    """Inside ``claim_opens``..``claim_closes`` (Beijing dates, inclusive); a missing end is unbounded."""
+    opens, closes = need.get("claim_opens"), need.get("claim_closes")
+    if opens and today < date.fromisoformat(opens):
+        return False
+    return not (closes and today > date.fromisoformat(closes))
+
+
+def beijing_today(ledger: Ledger) -> date:
+    return ledger.now().astimezone(clock.BEIJING).date()
+
+
+# ---- claiming --------------------------------------------------------------------------------------------
+
+
+def claim(
+    ledger: Ledger, catalogue: Catalogue, need_id: str, principal: Principal, request: ClaimRequest
+) -> tuple[dict[str, Any], bool]:
+    """Hold the need for the principal's team: (claim, True) when new, (claim, False) when it already held it."""
+    team_id = principal.team_id
+    if team_id is None:
+        raise errors.Forbidden("只有志愿服务队的令牌可以认领需求", "only a volunteer team's token may claim a need")
+    need = need_entry(catalogue, need_id)
+    if team_id not in volunteer_teams(catalogue):
+        raise errors.UnregisteredTeam()
+    if need.get("stage") != "published":
+        raise errors.NeedNotClaimable()
+    if not window_open(need, beijing_today(ledger)):
+        raise errors.ClaimWindowClosed()
+    for attempt in range(ATTEMPTS):
+        claimed_at = clock.iso(ledger.now())
+        claim_id = "c_" + hashlib.sha256(f"claim\x1f{need_id}\x1f{team_id}\x1f{claimed_at}".encode()).hexdigest()[:20]
+        item = {
+            "need_id": need_id,
+            "programme_id": need.get("programme_id"),
+            "claim_id": claim_id,
+            "team_id": team_id,
+            "status": "pending",
+            "claimed_at": claimed_at,
+            "contact": request.contact,
+            "note": request.note,
+        }
+        try:
+            ledger.store.transact(
+                [
+                    Put(hold_key(need_id), item, (absent_or_eq("status", "rejected"),)),
+                    Put(record_key(need_id, claim_id), item, (ABSENT,)),
+                ]
+            )
+            ledger.cache.drop(("needs-status",))
+            return item, True
+        except errors.ConditionFailed:
+            held = ledger.store.get(hold_key(need_id))
+            if held is not None and held.get("status") in LIVE:
+                if held["team_id"] == team_id:
+                    return held, False
+                raise errors.NeedAlreadyClaimed() from None
+            ledger._backoff(attempt)  # freed (rejected) between our write and our read: try again
+        except (errors.Contention, errors.Throttled):
+            ledger._backoff(attempt)
+    raise ledger._busy()
+
+
+def decide(
+    ledger: Ledger,
+    catalogue: Catalogue,
+    need_id: str,
+    decision: str,
+    principal: Principal,
+    claim_id: str | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    """approve: pending → approved; reject: pending or approved → rejected (frees the need). Idempotent."""
+    need_entry(catalogue, need_id)
+    target = {"approve": "approved", "reject": "rejected"}[decision]
+    allowed_from = ("pending",) if decision == "approve" else LIVE
+    for attempt in range(ATTEMPTS):
+        held = ledger.store.get(hold_key(need_id))
+        if held is None or (claim_id is not None and held.get("claim_id") != claim_id):
+            raise errors.ClaimNotPending()
+        if held["status"] == target:
+            return held
+        if held["status"] not in allowed_from:
+            raise errors.ClaimNotPending()
+        change = {
+            "status": target,
+            "decided_at": clock.iso(ledger.now()),
+            "decided_by": principal.token_ref,
+            "reason": reason,
+        }
+        conds = (eq("claim_id", held["claim_id"]), eq("status", held["status"]))
+        try:
+            ledger.store.transact(
+                [
+                    Update(hold_key(need_id), set=change, conds=conds),
+                    Update(record_key(need_id, held["claim_id"]), set=change),
+                ]
+            )
+            ledger.cache.drop(("needs-status",))
+            return {**held, **change}
+        except (errors.ConditionFailed, errors.Contention, errors.Throttled):
+            ledger._backoff(attempt)
+    raise ledger._busy()
+
+
+# ---- what the public sees ------------------------------------------------------------------------------
+
+
+def public_status(catalogue: Catalogue, need: dict[str, Any], held: dict[str, Any] | None) -> dict[str, Any]:
+    """A need on the needs board: its live stage and who holds it, by public name only."""
+    stage = need.get("stage")
+    live = held if held is not None and held.get("status") in LIVE else None
+    if stage == "published" and live is not None:
+        team_id: str | None = live["team_id"]
+        out_stage, claim_status = "claimed", live["status"]
+    else:
+        team_id = need.get("claimed_by") if stage not in ("need", "published") else None
+        out_stage, claim_status = stage, None
+    return {
+        "need_id": need["need_id"],
+        "programme_id": need.get("programme_id"),
+        "title": need.get("title"),
+        "stage": out_stage,
+        "content_stage": stage,
+        "claimed": out_stage not in ("need", "published"),
+        "claim_status": claim_status,
+        "claimed_by": team_id,
+        "team_name": team_name(catalogue, team_id),
+        "claim_opens": need.get("claim_opens"),
+        "claim_closes": need.get("claim_closes"),
+    }
+
+
+def one_status(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
+    need = need_entry(catalogue, need_id)
+    held = ledger.store.get(hold_key(need_id)) if need.get("stage") == "published" else None
+    return {**public_status(catalogue, need, held), "as_of": clock.iso(ledger.now())}
+
+
+def holds(ledger: Ledger, need_ids: list[str]) -> dict[str, dict[str, Any]]:
+    found = ledger.store.get_many([hold_key(n) for n in need_ids])
+    return {key[0][len("NEED#") :]: item for key, item in found.items()}
+
+
+def board(ledger: Ledger, catalogue: Catalogue) -> dict[str, Any]:
+    """Every need's live status; holds are read only for needs still at ``published`` (cached briefly)."""
+    hit = ledger.cache.get(("needs-status",), ledger.cache_seconds)
+    if hit is None:
+        published = [nid for nid, n in needs(catalogue).items() if n.get("stage") == "published"]
+        hit = holds(ledger, published)
+        ledger.cache.put(("needs-status",), hit)
+    rows = [public_status(catalogue, n, hit.get(nid)) for nid, n in sorted(needs(catalogue).items())]
+    return {"as_of": clock.iso(ledger.now()), "needs": rows}
+
+
+# ---- operators ------------------------------------------------------------------------------------------
+
+
+def operator_view(item: dict[str, Any]) -> dict[str, Any]:
+    keep = (
+        "claim_id",
+        "need_id",
+        "programme_id",
+        "team_id",
+        "status",
+        "claimed_at",
+        "contact",
+        "note",
+        "decided_at",
+        "decided_by",
+        "reason",
+    )
+    return {k: item.get(k) for k in keep}
+
+
+def history(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
+    need_entry(catalogue, need_id)
+    rows = ledger.store.query(hold_key(need_id)[0], sk_prefix="CLAIM#")
+    rows.sort(key=lambda r: r["claimed_at"], reverse=True)
+    return {"need_id": need_id, "claims": [operator_view(r) for r in rows]}
+
+
+def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
+    """Approved claims of needs still ``published`` in content/, as the fields editors set on each need.
+
+    Public fields only (claimed_by, stages.claimed): this text goes into content/.
+    """
+    published = [nid for nid, n in needs(catalogue).items() if n.get("stage") == "published"]
+    approved = {nid: h for nid, h in holds(ledger, published).items() if h.get("status") == "approved"}
+    now = ledger.now()
+    entries = []
+    for need_id in sorted(approved):
+        held = approved[need_id]
+        day = _beijing_date(held["claimed_at"])
+        entries.append(
+            {
+                "id": need_id,
+                "content_path": CONTENT_PATH.format(need_id=need_id),
+                "claimed_by": held["team_id"],
+                "team_name": team_name(catalogue, held["team_id"]),
+                "stages": {"claimed": day},
+            }
+        )
+    summary = {"exported_at": clock.iso(now), "needs": entries}
+    lines = [
+        "# 志愿需求认领导出 / approved claims, for content/needs/",
+        "# For each entry, open content_path and set claimed_by and stages.claimed as below,",
+        "# then open a pull request; the site shows the claimed stage once it is merged.",
+    ]
+    _emit(summary, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _beijing_date(iso_utc: str) -> str:
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+    return moment.astimezone(clock.BEIJING).date().isoformat()
