@@ -103,3 +103,14 @@ def test_each_stage_deploys_data_then_api_then_site() -> None:
 @pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "deploy-stage.yml"])
 def test_workflows_run_bash_with_pipefail(name: str) -> None:
     assert _workflow(name)["defaults"]["run"]["shell"] == "bash"
+
+
+def test_runbook_documents_every_deploy_variable() -> None:
+    # Every GitHub environment variable the deploy reads, and every parameter of
+    # the API and site stacks that deploy.sh sets, is explained in the runbook.
+    runbook = (INFRA / "RUNBOOK.md").read_text(encoding="utf-8")
+    text = (WORKFLOWS / "deploy-stage.yml").read_text(encoding="utf-8")
+    variables = set(re.findall(r"\bvars\.([A-Z_]+)", text))
+    assert {"AWS_DEPLOY_ROLE_ARN", "AWS_REGION", "AWS_CFN_EXEC_ROLE_ARN"} <= variables
+    missing = sorted(v for v in variables if f"`{v}`" not in runbook)
+    assert not missing, f"infra/RUNBOOK.md does not explain {missing}"
