@@ -139,7 +139,7 @@ publish_site() {
     exit 1
   fi
   group "build the site against $api_url"
-  QINGYI_API_URL="$api_url" make build
+  QINGYI_API_URL="$api_url" QINGYI_SITE_URL="$(output site SiteUrl)" make build
   endgroup
   group "publish to s3://$bucket and invalidate $distribution"
   # New assets first, so no page that is already live points at a file not yet there;
