@@ -87,7 +87,7 @@ class Build:
     def write_static(self, site_dir: Path) -> dict[str, int]:
         shell = Shell(self.site_name, theme_css(self.theme_dirs) + ["assets/qingyi/qingyi.css"],
                       ["assets/qingyi/qingyi.js"])
-        writer = CottageWriter(self.site, site_dir, shell, self.state.cottages)
+        writer = CottageWriter(self.site, site_dir, shell, self.state.cottages, self.state.digests)
         writer.write_cottages()
         cottages = writer.written
         entries = writer.write_listings()

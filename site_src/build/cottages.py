@@ -22,7 +22,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
+
+from markupsafe import Markup
 from pathlib import Path
+from urllib.parse import unquote
 from typing import Any
 
 from ..models import Cottage
@@ -67,7 +70,7 @@ class Shell:
             footer = ('<footer class="md-footer"><div class="md-footer-meta md-typeset"><div class="md-footer-meta__inner md-grid">'
                       f'<p class="qy-footer"><a href="{root}data/">开放数据</a> · <a href="{root}cottages/">全部希望小屋</a></p>'
                       f'</div></div></footer>{scripts}</body></html>\n')
-            self._cache[depth] = (root, head, header, footer)
+            self._cache[depth] = (root, Markup(head), Markup(header), Markup(footer))
         return self._cache[depth]
 
 
@@ -101,7 +104,9 @@ class CottageCache:
 
 
 class CottageWriter:
-    def __init__(self, site: Site, site_dir: Path, shell: Shell, cache: CottageCache | None = None) -> None:
+    def __init__(self, site: Site, site_dir: Path, shell: Shell, cache: CottageCache | None = None,
+                 digests: dict[tuple[str, str], str] | None = None) -> None:
+        self.digests = digests or {}
         self.site = site
         self.site_dir = site_dir
         self.shell = shell
@@ -121,12 +126,12 @@ class CottageWriter:
 
     # ---- one page per cottage -------------------------------------------------
 
-    def render_cottage(self, c: Cottage, source_text: str) -> str:
+    def render_cottage(self, c: Cottage, source_key: str) -> str:
         s = self.site
         batch = s.batches[c.batch].name if c.batch and c.batch in s.batches else ""
         project = s.projects[c.project].name if c.project and c.project in s.projects else ""
         team = s.org_name(c.team) if c.team else ""
-        key = hashlib.sha1("\x00".join((self.version, source_text, batch, project, team)).encode()).hexdigest()
+        key = "\x00".join((self.version, source_key, batch, project, team))
         hit = self.cache.pages.get(c.id)
         if hit and hit[0] == key:
             self.cache.hits += 1
@@ -147,7 +152,7 @@ class CottageWriter:
         return html
 
     def write(self, url: str, html: str) -> None:
-        folder = self.site_dir / url
+        folder = self.site_dir / unquote(url)
         os.makedirs(folder, exist_ok=True)
         with open(folder / "index.html", "w", encoding="utf-8") as fh:
             fh.write(html)
@@ -155,11 +160,10 @@ class CottageWriter:
 
     def write_cottages(self) -> None:
         s = self.site
-        sources = s.loaded.sources
         for cid in s.cottage_ids:
             c = s.cottages[cid]
-            src = sources.get((Cottage.KIND, cid))
-            self.write(f"cottages/{cid}/", self.render_cottage(c, src.text if src else c.model_dump_json()))
+            key = self.digests.get((Cottage.KIND, cid)) or c.model_dump_json()
+            self.write(f"cottages/{cid}/", self.render_cottage(c, key))
         live = set(s.cottage_ids)
         for gone in [k for k in self.cache.pages if k not in live]:
             del self.cache.pages[gone]
@@ -201,7 +205,7 @@ class CottageWriter:
                 html = self.list_t.render(head=head, header=header, footer=footer, root=root,
                                           site_name=self.shell.site_name, title=title, total=fmt.count(len(ids)),
                                           page=page, pages=pages, prev=prev, next=nxt,
-                                          rows="\n".join(self.row(cid, root) for cid in chunk))
+                                          rows=Markup("\n".join(self.row(cid, root) for cid in chunk)))
                 self.write(url, html)
                 if facet == "township":
                     entries.append({"location": url, "title": f"{title}（第{page}页）",

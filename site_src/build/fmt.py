@@ -70,7 +70,7 @@ def figure(value: int, unit: str, approx: str) -> str:
     suffix = {"count": "", "people": "人", "sessions": "场", "attendances": "人次", "percent": "%"}[unit]
     text = count(value)
     if approx == "at_least":
-        return f"{text}余{suffix}" if suffix else f"{text}+"
+        return f"{text}余{suffix}"
     if approx == "more_than":
         return f"超过{text}{suffix}"
     return f"{text}{suffix}"

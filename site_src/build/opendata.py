@@ -133,7 +133,8 @@ class OpenData:
                 "currency": "CNY",
                 "amountAppliedFor": v.requested / 100 if v.requested % 100 else v.requested // 100,
                 "amountAwarded": v.granted / 100 if v.granted % 100 else v.granted // 100,
-                "awardDate": award.isoformat(),
+                # Full date-time: a bare date matches both branches of the standard's oneOf.
+                "awardDate": f"{award.isoformat()}T00:00:00+08:00",
                 "recipientOrganization": [{"id": f"{PREFIX}org-{v.applicant}", "name": s.org_name(v.applicant)}],
                 "fundingOrganization": [{"id": f"{PREFIX}org-{funder}", "name": s.org_name(funder)}],
                 "grantProgramme": [{"code": f"{PREFIX}programme-{prog.id}", "title": prog.name}],

@@ -22,6 +22,7 @@ class State:
     build: Any = None
     cottages: CottageCache = field(default_factory=CottageCache)
     content: Any = None  # content.ParseCache, created on first use
+    digests: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> file digest
 
 
 STATE = State()
