@@ -22,11 +22,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 from markupsafe import Markup
-from pathlib import Path
-from urllib.parse import unquote
-from typing import Any
 
 from ..models import Cottage
 from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
