@@ -8,6 +8,7 @@ test fails when one is missing from it. See api/TABLE.md for the ledger.
 from chalicelib import (
     auth,
     catalogue,
+    claims,
     clock,
     exports,
     idempotency,
@@ -17,6 +18,7 @@ from chalicelib import (
     public,
     services,
     settlement,
+    visits,
 )
 from chalicelib.web import (
     QingyiChalice,
@@ -168,3 +170,93 @@ def admin_settlement(campaign_id):
     catalogue.load().campaign(campaign_id)
     summary = settlement.frozen(services.ledger(), campaign_id)
     return text_response(settlement.to_yaml(summary), "text/yaml; charset=utf-8", f"{campaign_id}.yaml")
+
+
+# ---- volunteer teams: claims and home-visit books (issue 6) ------------------------------
+# Roles: "team:<team_id>" tokens (see chalicelib/auth.py); operators and admins.
+
+
+@app.route("/needs/status", methods=["GET"])
+def needs_board():
+    return claims.board(services.ledger(), catalogue.load())
+
+
+@app.route("/needs/{need_id}/claim", methods=["GET"])
+def need_claim_status(need_id):
+    return claims.one_status(services.ledger(), catalogue.load(), need_id)
+
+
+@app.route("/needs/{need_id}/claims", methods=["POST"])
+def claim_need(need_id):
+    request = _request()
+    principal, cat = auth.identify(request.headers), catalogue.load()
+    claims.claimant(principal, cat)
+    body = claims.parse_claim(optional_json(request))
+    item, created = claims.claim(services.ledger(), cat, need_id, principal, body)
+    return json_response(claims.operator_view(item), 201 if created else 200)
+
+
+@app.route("/admin/needs/{need_id}/claims", methods=["GET"])
+def admin_need_claims(need_id):
+    auth.require(_request().headers, "operator")
+    return claims.history(services.ledger(), catalogue.load(), need_id)
+
+
+@app.route("/admin/needs/{need_id}/claim/approve", methods=["POST"])
+def admin_approve_claim(need_id):
+    request = _request()
+    principal = auth.require(request.headers, "operator")
+    claim_id, reason = claims.parse_decision(optional_json(request))
+    item = claims.decide(services.ledger(), catalogue.load(), need_id, "approve", principal, claim_id, reason)
+    return claims.operator_view(item)
+
+
+@app.route("/admin/needs/{need_id}/claim/reject", methods=["POST"])
+def admin_reject_claim(need_id):
+    request = _request()
+    principal = auth.require(request.headers, "operator")
+    claim_id, reason = claims.parse_decision(optional_json(request))
+    item = claims.decide(services.ledger(), catalogue.load(), need_id, "reject", principal, claim_id, reason)
+    return claims.operator_view(item)
+
+
+@app.route("/admin/exports/claims.yaml", methods=["GET"])
+def admin_export_claims():
+    auth.require(_request().headers, "operator")
+    text = claims.export_yaml(services.ledger(), catalogue.load())
+    return text_response(text, "text/yaml; charset=utf-8", "claims.yaml")
+
+
+@app.route("/cottages/{cottage_id}/visits", methods=["POST"])
+def log_visit(cottage_id):
+    request = _request()
+    principal, cat, ledger = auth.identify(request.headers), catalogue.load(), services.ledger()
+    visits.authorize(principal, visits.cottage_entry(cat, cottage_id))
+    key = idempotency.require_key(request.headers)
+    body = request_json(request)
+    visit = visits.parse_visit(body, visits.beijing_today(ledger))
+    response = visits.log_visit(ledger, cat, cottage_id, principal, visit, key, idempotency.fingerprint(body))
+    return json_response(response, 201)
+
+
+@app.route("/cottages/{cottage_id}/visits", methods=["GET"])
+def visit_book(cottage_id):
+    principal = auth.identify(_request().headers)
+    return visits.book(services.ledger(), catalogue.load(), cottage_id, principal)
+
+
+@app.route("/cottages/{cottage_id}/visit-summary", methods=["GET"])
+def cottage_visit_summary(cottage_id):
+    return visits.visit_summary(services.ledger(), catalogue.load(), cottage_id)
+
+
+@app.route("/programmes/{programme_id}/visit-stats", methods=["GET"])
+def programme_visit_stats(programme_id):
+    return visits.programme_stats(services.ledger(), catalogue.load(), programme_id)
+
+
+@app.route("/admin/cottages/overdue-visits", methods=["GET"])
+def admin_overdue_visits():
+    request = _request()
+    auth.require(request.headers, "operator")
+    return visits.overdue(services.ledger(), catalogue.load(), visits.parse_days(request.query_params))

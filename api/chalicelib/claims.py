@@ -126,16 +126,22 @@ def beijing_today(ledger: Ledger) -> date:
 # ---- claiming --------------------------------------------------------------------------------------------
 
 
+def claimant(principal: Principal, catalogue: Catalogue) -> str:
+    """The registered volunteer team a token speaks for; any other token → 403."""
+    team_id = principal.team_id
+    if team_id is None:
+        raise errors.Forbidden("只有志愿服务队的令牌可以认领需求", "only a volunteer team's token may claim a need")
+    if team_id not in volunteer_teams(catalogue):
+        raise errors.UnregisteredTeam()
+    return team_id
+
+
 def claim(
     ledger: Ledger, catalogue: Catalogue, need_id: str, principal: Principal, request: ClaimRequest
 ) -> tuple[dict[str, Any], bool]:
     """Hold the need for the principal's team: (claim, True) when new, (claim, False) when it already held it."""
-    team_id = principal.team_id
-    if team_id is None:
-        raise errors.Forbidden("只有志愿服务队的令牌可以认领需求", "only a volunteer team's token may claim a need")
+    team_id = claimant(principal, catalogue)
     need = need_entry(catalogue, need_id)
-    if team_id not in volunteer_teams(catalogue):
-        raise errors.UnregisteredTeam()
     if need.get("stage") != "published":
         raise errors.NeedNotClaimable()
     if not window_open(need, beijing_today(ledger)):

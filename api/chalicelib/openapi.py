@@ -379,6 +379,315 @@ ROUTES: list[tuple[str, str, str, str, str | None, int, str, list[type[errors.Ap
     ),
 ]
 
+# ---- volunteer teams: claims and home-visit books (issue 6) ------------------------------
+
+PATH_PARAMS.update(
+    {
+        "need_id": "a need id from the catalogue (content/needs)",
+        "cottage_id": "a cottage id from the catalogue (content/cottages)",
+        "programme_id": "a programme id (content/programmes)",
+    }
+)
+
+#: Access levels beyond operator/admin, as the OpenAPI document describes them.
+ACCESS_TEXT = {
+    "team": "Role: team:<team_id>, a registered volunteer team (its own token). Operators may not claim.",
+    "team_or_operator": "Role: team:<team_id> of the volunteer team paired with this cottage, or operator/admin.",
+}
+REQUIRED_BODIES = {"VisitRequest"}
+TEAM = [E.Unauthorized, E.TokenExpired, E.Forbidden]
+OPERATOR.append(E.TokenExpired)
+
+_NEED_STATUS = _obj(
+    {
+        "need_id": STR,
+        "programme_id": NSTR,
+        "title": NSTR,
+        "stage": {"enum": ["need", "published", "claimed", "undertaken", "summarised"]},
+        "content_stage": NSTR,
+        "claimed": {"type": "boolean"},
+        "claim_status": {"enum": [None, "pending", "approved"]},
+        "claimed_by": {"type": ["string", "null"], "description": "the volunteer team's organisation id"},
+        "team_name": {"type": ["string", "null"], "description": "the team's public name; never contact details"},
+        "claim_opens": NSTR,
+        "claim_closes": NSTR,
+        "as_of": TIME,
+    },
+    ["need_id", "stage", "claimed", "claim_status", "claimed_by", "team_name"],
+)
+SCHEMAS.update(
+    {
+        "NeedStatus": _NEED_STATUS,
+        "NeedBoard": _obj({"as_of": TIME, "needs": {"type": "array", "items": _ref("NeedStatus")}}, ["needs"]),
+        "ClaimRequest": _obj(
+            {
+                "contact": {"type": ["string", "null"], "maxLength": MAX_CONTACT, "description": "private"},
+                "note": {"type": ["string", "null"], "maxLength": MAX_MESSAGE, "description": "private"},
+            },
+            extra=False,
+        ),
+        "Claim": _obj(
+            {
+                name: NSTR
+                for name in [
+                    "claim_id",
+                    "need_id",
+                    "programme_id",
+                    "team_id",
+                    "claimed_at",
+                    "contact",
+                    "note",
+                    "decided_at",
+                    "decided_by",
+                    "reason",
+                ]
+            }
+            | {"status": {"enum": ["pending", "approved", "rejected"]}},
+            ["claim_id", "need_id", "team_id", "status", "claimed_at"],
+        ),
+        "ClaimHistory": _obj(
+            {"need_id": STR, "claims": {"type": "array", "items": _ref("Claim")}}, ["need_id", "claims"]
+        ),
+        "ClaimDecision": _obj(
+            {
+                "claim_id": {"type": ["string", "null"], "description": "refuse if the need's claim is another one"},
+                "reason": {"type": ["string", "null"], "maxLength": MAX_MESSAGE},
+            },
+            extra=False,
+        ),
+        "VisitRequest": _obj(
+            {
+                "date": {"type": "string", "format": "date", "description": "Beijing date, not in the future"},
+                "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+                "what_was_done": {"type": "string", "minLength": 1, "maxLength": 300, "description": "private"},
+                "child_asked_for": {"type": ["string", "null"], "maxLength": 300, "description": "private"},
+            },
+            ["date", "duration_minutes", "what_was_done"],
+            extra=False,
+        ),
+        "VisitLogged": _obj(
+            {
+                "visit_id": STR,
+                "cottage_id": STR,
+                "date": STR,
+                "duration_minutes": {"type": "integer"},
+                "created_at": TIME,
+            },
+            ["visit_id", "cottage_id", "date", "duration_minutes", "created_at"],
+        ),
+        "VisitBook": _obj(
+            {
+                "cottage_id": STR,
+                "team_id": NSTR,
+                "visits": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "visit_id": STR,
+                            "cottage_id": STR,
+                            "team_id": NSTR,
+                            "date": STR,
+                            "duration_minutes": {"type": "integer"},
+                            "what_was_done": STR,
+                            "child_asked_for": NSTR,
+                            "logged_by": STR,
+                            "created_at": TIME,
+                        }
+                    ),
+                },
+            },
+            ["cottage_id", "visits"],
+        ),
+        "VisitSummary": _obj(
+            {
+                "cottage_id": STR,
+                "visit_count": {"type": "integer", "minimum": 0},
+                "last_visit_month": {"type": ["string", "null"], "description": "YYYY-MM"},
+                "as_of": TIME,
+            },
+            ["cottage_id", "visit_count", "last_visit_month"],
+        ),
+        "VisitStats": _obj(
+            {
+                "programme_id": STR,
+                "cottages": {"type": "integer", "description": "cottages paired with a volunteer team"},
+                "visited_at_least_monthly": {"type": "integer"},
+                "visited_in_period": {"type": "integer"},
+                "monthly_percent": {"type": ["number", "null"], "description": "floored to 0.1"},
+                "months": {"type": "array", "items": STR, "description": "the full months considered (YYYY-MM)"},
+                "definition": STR,
+                "as_of": TIME,
+            },
+            ["programme_id", "cottages", "visited_at_least_monthly", "monthly_percent", "months"],
+        ),
+        "OverdueVisits": _obj(
+            {
+                "as_of": TIME,
+                "days": {"type": "integer"},
+                "today": STR,
+                "cottages": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "cottage_id": STR,
+                            "programme_id": NSTR,
+                            "team_id": NSTR,
+                            "team_name": NSTR,
+                            "last_visit_date": NSTR,
+                            "days_since": {"type": ["integer", "null"]},
+                        }
+                    ),
+                },
+            },
+            ["days", "cottages"],
+        ),
+    }
+)
+
+ROUTES += [
+    (
+        "GET",
+        "/needs/status",
+        "The needs board: every need's live stage and the claiming team's public name",
+        "public",
+        None,
+        200,
+        "NeedBoard",
+        [*LEDGER],
+    ),
+    (
+        "GET",
+        "/needs/{need_id}/claim",
+        "One need's live claim status (public fields only)",
+        "public",
+        None,
+        200,
+        "NeedStatus",
+        [E.UnknownNeed, *LEDGER],
+    ),
+    (
+        "POST",
+        "/needs/{need_id}/claims",
+        "Claim a published need inside its claim window; 201 new, 200 if this team already holds it",
+        "team",
+        "ClaimRequest",
+        201,
+        "Claim",
+        [
+            *TEAM,
+            E.UnregisteredTeam,
+            *POST_BODY,
+            E.InvalidField,
+            E.UnknownNeed,
+            E.NeedNotClaimable,
+            E.ClaimWindowClosed,
+            E.NeedAlreadyClaimed,
+            *LEDGER,
+        ],
+    ),
+    (
+        "GET",
+        "/admin/needs/{need_id}/claims",
+        "Every claim on a need, with its private contact and note",
+        "operator",
+        None,
+        200,
+        "ClaimHistory",
+        [*OPERATOR, E.UnknownNeed, *LEDGER],
+    ),
+    (
+        "POST",
+        "/admin/needs/{need_id}/claim/approve",
+        "Approve the need's pending claim (idempotent)",
+        "operator",
+        "ClaimDecision",
+        200,
+        "Claim",
+        [*OPERATOR, *POST_BODY, E.InvalidField, E.UnknownNeed, E.ClaimNotPending, *LEDGER],
+    ),
+    (
+        "POST",
+        "/admin/needs/{need_id}/claim/reject",
+        "Reject the need's claim: the need is free to claim again",
+        "operator",
+        "ClaimDecision",
+        200,
+        "Claim",
+        [*OPERATOR, *POST_BODY, E.InvalidField, E.UnknownNeed, E.ClaimNotPending, *LEDGER],
+    ),
+    (
+        "GET",
+        "/admin/exports/claims.yaml",
+        "Approved claims of needs still published in content/, as YAML for content/needs/ (public fields only)",
+        "operator",
+        None,
+        200,
+        "text/yaml",
+        [*OPERATOR, *LEDGER],
+    ),
+    (
+        "POST",
+        "/cottages/{cottage_id}/visits",
+        "Log a home visit in the cottage's book (一户一册一人); a retry with the same Idempotency-Key replays",
+        "team_or_operator",
+        "VisitRequest",
+        201,
+        "VisitLogged",
+        [
+            *TEAM,
+            *POST_BODY,
+            E.IdempotencyKeyRequired,
+            E.MissingField,
+            E.InvalidVisitDate,
+            E.InvalidDuration,
+            E.InvalidVisitText,
+            E.UnknownCottage,
+            E.IdempotencyMismatch,
+            *LEDGER,
+        ],
+    ),
+    (
+        "GET",
+        "/cottages/{cottage_id}/visits",
+        "The cottage's visit book, newest first (private)",
+        "team_or_operator",
+        None,
+        200,
+        "VisitBook",
+        [*TEAM, E.UnknownCottage, *LEDGER],
+    ),
+    (
+        "GET",
+        "/cottages/{cottage_id}/visit-summary",
+        "Visits to a cottage: count and month of the last one",
+        "public",
+        None,
+        200,
+        "VisitSummary",
+        [E.UnknownCottage, *LEDGER],
+    ),
+    (
+        "GET",
+        "/programmes/{programme_id}/visit-stats",
+        "Share of a programme's paired cottages visited in each of the last 3 full months",
+        "public",
+        None,
+        200,
+        "VisitStats",
+        [E.UnknownProgramme, *LEDGER],
+    ),
+    (
+        "GET",
+        "/admin/cottages/overdue-visits",
+        "Paired cottages with no visit in more than `days` days (default 35)",
+        "operator",
+        None,
+        200,
+        "OverdueVisits",
+        [*OPERATOR, E.InvalidQuery, *LEDGER],
+    ),
+]
+
 PUBLIC_PATHS = {path for _, path, _, access, *_ in ROUTES if access == "public"}
 
 
@@ -459,6 +768,25 @@ def _operation(
             "required": request == "PledgeRequest" or request == "PaymentNotification",
             "content": {"application/json": {"schema": _ref(request)}},
         }
+    if access in ACCESS_TEXT:
+        op["security"] = [{"operatorToken": []}]
+        op["description"] = ACCESS_TEXT[access]
+    if request in REQUIRED_BODIES:
+        op["requestBody"]["required"] = True
+    if method == "POST" and path.endswith("/visits"):
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+                "description": "a retry with the same key and body replays the first response",
+            }
+        )
+        op["parameters"] = params
+    if path == "/admin/cottages/overdue-visits":
+        params.append({"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 366}})
+        op["parameters"] = params
     if access in ("operator", "admin"):
         op["security"] = [{"operatorToken": []}]
         op["description"] = f"Role: {access} (admin may do everything)."

@@ -1,0 +1,162 @@
+"""Fixtures for claims and visit books: the worked catalogue plus needs, cottages and
+volunteer teams, and team tokens (current, expired, unregistered) beside the operators'.
+
+A test module binds the fixtures it uses: ``vapi = support.vapi`` and
+``moto_account = support.moto_account`` (pytest finds fixtures by module attribute).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from local import speed_up_moto_transactions
+from moto import mock_aws
+
+from infra.tables import create_tables
+from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, WORKED, base_env, digest
+
+TEAM_A = "vt-a"
+TEAM_B = "vt-b"
+RACERS = [f"vt-race-{n}" for n in range(8)]
+TEAM_A_TOKEN = "team-a-token-for-tests-only"
+TEAM_B_TOKEN = "team-b-token-for-tests-only"
+UNREGISTERED_TOKEN = "team-unregistered-token-for-tests"
+EXPIRED_TEAM_TOKEN = "team-a-expired-token-for-tests"
+EXPIRED_OPERATOR_TOKEN = "operator-expired-token-for-tests"
+LATER_OPERATOR_TOKEN = "operator-expiring-later-for-tests"
+PROGRAMME = "hope-test"
+
+
+def racer_token(team_id: str) -> str:
+    return f"{team_id}-token-for-tests-only"
+
+
+def need(
+    need_id: str,
+    stage: str = "published",
+    opens: str | None = "2021-09-01",
+    closes: str | None = "2021-09-30",
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "need_id": need_id,
+        "programme_id": "linhai-test",
+        "title": f"需求 {need_id}",
+        "stage": stage,
+        "claim_opens": opens,
+        "claim_closes": closes,
+        **extra,
+    }
+
+
+NEEDS = {
+    n["need_id"]: n
+    for n in [
+        need("need-open"),
+        need("need-open-2"),
+        need("need-open-3"),
+        need("need-early", opens="2021-09-08"),  # the clock stands at 2021-09-07 (Beijing)
+        need("need-late", closes="2021-09-06"),
+        need("need-edge", opens="2021-09-07", closes="2021-09-07"),
+        need("need-unbounded", opens=None, closes=None),
+        need("need-draft", stage="need", opens=None, closes=None),
+        need("need-done", stage="undertaken", claimed_by=TEAM_B),
+        *[need(f"need-race-{n}") for n in range(6)],
+    ]
+}
+
+COTTAGES = {
+    cid: {"cottage_id": cid, "programme_id": PROGRAMME, "team_id": team, "stage": "in_service" if team else "building"}
+    for cid, team in [("c-a1", TEAM_A), ("c-a2", TEAM_A), ("c-b1", TEAM_B), ("c-unpaired", None)]
+}
+
+VOLUNTEER_TEAMS = {t: {"team_id": t, "name": f"测试志愿服务队 {t}"} for t in [TEAM_A, TEAM_B, *RACERS]}
+
+
+def catalogue_dict() -> dict[str, Any]:
+    data = json.loads(WORKED.read_text(encoding="utf-8"))
+    data["needs"] = NEEDS
+    data["cottages"] = COTTAGES
+    data["volunteer_teams"] = VOLUNTEER_TEAMS
+    return data
+
+
+def token_map() -> dict[str, Any]:
+    tokens: dict[str, Any] = {
+        digest(OPERATOR_TOKEN): "operator",
+        digest(ADMIN_TOKEN): "admin",
+        digest(TEAM_A_TOKEN): f"team:{TEAM_A}",
+        digest(TEAM_B_TOKEN): {"role": f"team:{TEAM_B}"},
+        digest(UNREGISTERED_TOKEN): "team:vt-not-in-catalogue",
+        digest(EXPIRED_TEAM_TOKEN): {"role": f"team:{TEAM_A}", "expires": "2021-09-01T00:00:00+08:00"},
+        digest(EXPIRED_OPERATOR_TOKEN): {"role": "operator", "expires": "2021-09-07T09:59:59+08:00"},
+        digest(LATER_OPERATOR_TOKEN): {"role": "operator", "expires": "2021-09-08T00:00:00+08:00"},
+    }
+    for team in RACERS:
+        tokens[digest(racer_token(team))] = f"team:{team}"
+    return tokens
+
+
+def volunteer_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    path = tmp_path / "catalogue-volunteers.json"
+    path.write_text(json.dumps(catalogue_dict(), ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("QINGYI_CATALOGUE", str(path))
+    monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", json.dumps(token_map()))
+    return path
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def moto_account() -> Iterator[None]:
+    """One in-process moto account per module; each test gets its own table in it (fast: no CloudFormation)."""
+    with pytest.MonkeyPatch.context() as patch:
+        base_env(patch)
+        speed_up_moto_transactions()
+        with mock_aws():
+            yield
+
+
+@pytest.fixture
+def vapi(moto_account: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """The app with the volunteer catalogue and tokens, over a fresh table made from infra/data.yaml."""
+    import app as app_module
+    from chalicelib import services
+
+    from tests.api.gateway import Api
+
+    base_env(monkeypatch)
+    volunteer_env(monkeypatch, tmp_path)
+    table = f"qingyi-test-{uuid.uuid4().hex[:12]}"
+    create_tables(boto3.client("dynamodb"), table)
+    monkeypatch.setenv("QINGYI_TABLE", table)
+    services.reset()
+    yield Api(app_module.app)
+    services.reset()
+
+
+def scan_table() -> list[dict[str, Any]]:
+    """Every item of the current test's table (tests only)."""
+    import os
+
+    from tests.api import invariants
+
+    return invariants.scan(os.environ["QINGYI_TABLE"], boto3.client("dynamodb"))
+
+
+def visit_body(day: str = "2021-09-01", minutes: int = 60, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"date": day, "duration_minutes": minutes, "what_was_done": "陪孩子读书，检查小屋设施"}
+    body.update(extra)
+    return body
+
+
+def log_visit(api: Any, cottage_id: str, key: str, body: dict[str, Any], token: str = TEAM_A_TOKEN) -> Any:
+    return api.post(f"/cottages/{cottage_id}/visits", headers={**bearer(token), "Idempotency-Key": key}, body=body)
