@@ -9,8 +9,12 @@ template, the code and the policy cannot drift apart.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,7 +23,7 @@ from moto import mock_aws
 
 from infra.package_api import API_DIR
 from infra.tables import deploy_data_stack, table_definitions
-from tests.infra.conftest import INFRA, load_template
+from tests.infra.conftest import INFRA, ROOT, load_template
 
 STORE = API_DIR / "chalicelib" / "store.py"
 TEMPLATE = load_template(INFRA / "data.yaml")
@@ -158,17 +162,37 @@ def test_policy_allows_no_more_than_the_store_can_call(stage: str) -> None:
             assert "_call(" not in text and 'client("dynamodb"' not in text, f"{path.name} calls DynamoDB itself"
 
 
+@pytest.fixture(scope="module")
+def catalogue_from_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The catalogue `make catalogue` compiles from content/, as the deploy ships it."""
+    out = tmp_path_factory.mktemp("catalogue") / "catalogue.json"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{API_DIR}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "site_src", "catalogue", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out
+
+
 def test_a_pledge_through_the_app_uses_the_deployed_table_within_the_policy(
-    aws: None, monkeypatch: pytest.MonkeyPatch
+    aws: None, monkeypatch: pytest.MonkeyPatch, catalogue_from_content: Path
 ) -> None:
     from chalice.test import Client
 
-    from tests.api.conftest import INSIDE, WORKED, pledge_body
+    projects = json.loads(catalogue_from_content.read_text(encoding="utf-8"))["projects"]
+    open_projects = sorted(pid for pid, p in projects.items() if p.get("accepting_pledges"))
+    assert open_projects, "content/ has no project accepting pledges: nothing to pledge to"
+    project_id = open_projects[0]
 
     table = deploy_data_stack(boto3.client("cloudformation"), boto3.client("dynamodb"), "dev")
     monkeypatch.setenv("QINGYI_TABLE", table)
-    monkeypatch.setenv("QINGYI_CATALOGUE", str(WORKED))
-    monkeypatch.setenv("QINGYI_NOW", INSIDE)
+    monkeypatch.setenv("QINGYI_CATALOGUE", str(catalogue_from_content))
+    monkeypatch.delenv("QINGYI_NOW", raising=False)
     monkeypatch.setenv("QINGYI_CACHE_SECONDS", "0")
     monkeypatch.setenv("QINGYI_SITE_ORIGINS", "https://site.qingyi.test")
     monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", "{}")
@@ -191,14 +215,13 @@ def test_a_pledge_through_the_app_uses_the_deployed_table_within_the_policy(
     try:
         with Client(app_module.app) as client:
             headers = {"Content-Type": "application/json", "Idempotency-Key": "infra-check-0001"}
-            made = client.http.post(
-                "/projects/laiwu-cottages/pledges", headers=headers, body=json.dumps(pledge_body(amount=1000))
-            )
+            body = {"amount_fen": 1000, "donor_key": "infra-check-donor", "display_name": "部署检查"}
+            made = client.http.post(f"/projects/{project_id}/pledges", headers=headers, body=json.dumps(body))
             assert made.status_code == 201, made.body
-            progress = client.http.get("/projects/laiwu-cottages/progress")
+            progress = client.http.get(f"/projects/{project_id}/progress")
             assert progress.status_code == 200, progress.body
             assert progress.json_body["raised_fen"] == 1000
-            wall = client.http.get("/projects/laiwu-cottages/pledges")
+            wall = client.http.get(f"/projects/{project_id}/pledges")
             assert wall.status_code == 200, wall.body
     finally:
         services.reset()
