@@ -14,7 +14,6 @@ import boto3
 import pytest
 import yaml
 
-from tests.api import invariants
 from tests.api import volunteer_support as support
 from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, base_env
 from tests.api.volunteer_support import (
@@ -283,7 +282,7 @@ def test_teams_racing_for_needs_exactly_one_wins_each(served: tuple[Any, str, st
     losers = Counter(code for _, _, status, code in outcomes if status != 201)
     assert losers == {"need_already_claimed": len(race) * (len(RACERS) - 1)}, losers
 
-    items = invariants.scan(table, boto3.client("dynamodb", endpoint_url=endpoint))
+    items = support.scan(table, boto3.client("dynamodb", endpoint_url=endpoint))
     for need_id, (winner,) in winners.items():
         hold = [i for i in items if i["pk"] == f"NEED#{need_id}" and i["sk"] == "CLAIM"]
         records = [i for i in items if i["pk"] == f"NEED#{need_id}" and i["sk"].startswith("CLAIM#")]
