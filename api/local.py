@@ -192,10 +192,9 @@ def check_catalogue() -> Path:
 
 def start_api(port: int) -> ApiServer:
     """The Chalice app on 127.0.0.1:``port`` (chalice's own local server, one thread per request)."""
+    import app as app_module
     from chalice.config import Config
     from chalice.local import LocalDevServer
-
-    import app as app_module
 
     config = Config.create(chalice_stage="dev", app_name="qingyi-api", project_dir=str(HERE))
     server = LocalDevServer(app_module.app, config, LOOPBACK, port)
@@ -206,7 +205,7 @@ def start_api(port: int) -> ApiServer:
 
 def run() -> int:
     where = check_catalogue()
-    moto = start_moto(int(os.environ.get("QINGYI_MOTO_PORT", "0")))
+    moto = start_moto(0)
     try:
         table = deploy_table(moto.endpoint)
         os.environ["QINGYI_DYNAMODB_ENDPOINT"] = moto.endpoint
@@ -228,5 +227,45 @@ def run() -> int:
     return 0
 
 
+def spawn_moto() -> tuple[Any, str]:
+    """moto's one-at-a-time server in its own process (so it does not share a GIL with its clients).
+
+    Returns (process, endpoint); stop it with ``process.terminate()``.
+    """
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "moto", str(port)])
+    endpoint = f"http://{LOOPBACK}:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the moto server process exited early")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return process, endpoint
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the moto server did not start within 60 s")
+
+
+def serve_moto(port: int) -> int:
+    server = start_moto(port)
+    try:
+        server.thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["moto"]:
+        sys.exit(serve_moto(int(sys.argv[2])))
     sys.exit(run())

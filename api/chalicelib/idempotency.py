@@ -42,8 +42,8 @@ def fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def replay(stored: dict[str, Any], body_fingerprint: str) -> dict[str, Any]:
+def replay(first: dict[str, Any], stored_fingerprint: str | None, body_fingerprint: str) -> dict[str, Any]:
     """The first response for this key, or :class:`errors.IdempotencyMismatch` if the body differs."""
-    if stored.get("fingerprint") != body_fingerprint:
+    if stored_fingerprint != body_fingerprint:
         raise errors.IdempotencyMismatch()
-    return dict(stored["response"])
+    return first

@@ -33,7 +33,7 @@ from .catalogue import Catalogue
 from .matching import REASON_TEXT, MatchState, decide_match, donor_day, is_open, project_cap_fen
 from .pledges import PledgeRequest
 from .rules import Campaign
-from .store import ABSENT, Op, Put, Update, absent_or_eq, eq, ge
+from .store import ABSENT, Op, Put, Update, eq, ge
 
 VELOCITY_SECONDS = 60
 SOURCE_BUCKET_SECONDS = 10
@@ -76,6 +76,53 @@ class Escrow:
                 draws.append((s, take))
                 need -= take
         return draws if need == 0 else None
+
+
+class _Refused(Exception):
+    """A pledge's transaction was refused; ``kinds`` says which parts of the snapshot were stale."""
+
+    def __init__(self, kinds: set[str]) -> None:
+        super().__init__(sorted(kinds))
+        self.kinds = kinds
+
+
+def first_response(item: dict[str, Any]) -> dict[str, Any]:
+    """The 201 body a pledge got when it was made (a retry with the same key gets it again)."""
+    reason = item.get("match_reason")
+    return {
+        "pledge_id": item["pledge_id"],
+        "status": "pledged",
+        "amount_fen": item["amount_fen"],
+        "match_fen": item["match_fen"],
+        "match_reason": reason,
+        "match_note": None if reason is None else "；".join(REASON_TEXT[reason]),
+        "flagged": bool(item.get("flagged")),
+        "campaign_id": item.get("campaign_id"),
+        "created_at": item["created_at"],
+    }
+
+
+def _marker_write(
+    project_id: str, donor_ref: str, marker: dict[str, Any] | None, team_id: str | None, step: int
+) -> tuple[Op, bool, bool]:
+    """The donor's marker for this project (live pledges, per team too), versioned.
+
+    Returns the write and whether the project's / the team's distinct-donor count changes
+    (a first live pledge when ``step`` is +1, the last one when it is -1).
+    """
+    current = dict(marker or {})
+    version = int(current.get("version", 0))
+    live = int(current.get("live", 0))
+    teams = {k: int(v) for k, v in (current.get("teams") or {}).items()}
+    project_changes = (live == 0) if step > 0 else (live == 1)
+    team_changes = False
+    if team_id:
+        team_live = teams.get(team_id, 0)
+        team_changes = (team_live == 0) if step > 0 else (team_live == 1)
+        teams[team_id] = max(0, team_live + step)
+    new = {"version": version + 1, "live": max(0, live + step), "teams": teams}
+    cond = (ABSENT,) if marker is None else (eq("version", version),)
+    return Put(keys.project_donor(project_id, donor_ref), new, cond), project_changes, team_changes
 
 
 class _Cache:
@@ -223,53 +270,47 @@ class Ledger:
                 self._backoff(attempt)
         raise self._busy()
 
-    def _snapshot_keys(self, campaign: Campaign, project_id: str, pool_shards: int, cap: bool) -> list[Any]:
-        wanted: list[Any] = [keys.pool_shard(campaign.campaign_id, s) for s in range(pool_shards)]
-        if cap:
-            wanted.append(keys.cap_header(campaign.campaign_id, project_id))
-        return wanted
-
-    def _cap_keys(self, campaign: Campaign, project_id: str, header: dict[str, Any]) -> list[Any]:
-        return [keys.cap_shard(campaign.campaign_id, project_id, s) for s in range(int(header["shards"]))]
-
-    def escrows(
-        self, campaign: Campaign, project_id: str | None, *, fresh: bool
-    ) -> tuple[Escrow, Escrow | None, dict[str, Any] | None]:
-        """The pool, the project's cap escrow and its header: cached for a moment unless ``fresh``."""
-        cache_key = ("escrows", campaign.campaign_id, project_id)
+    def pool(self, campaign: Campaign, *, fresh: bool = False) -> Escrow:
+        """The campaign's sub-pools: cached for a moment unless ``fresh`` (then read consistently)."""
+        cache_key = ("pool", campaign.campaign_id)
         if not fresh:
             hit = self.cache.get(cache_key, self.cache_seconds)
             if hit is not None:
                 return hit
-        pool_n = self.ensure_pool(campaign)
-        has_cap = project_id is not None and self.ensure_cap(campaign, project_id) is not None
-        wanted = self._snapshot_keys(campaign, project_id or "", pool_n, has_cap)
-        found = self.store.get_many(wanted, consistent=fresh)
-        header = found.get(keys.cap_header(campaign.campaign_id, project_id or "")) if has_cap else None
-        if has_cap and header is None:  # eventual read raced the creation: read it consistently
-            header = self.store.get(keys.cap_header(campaign.campaign_id, project_id or ""))
-        cap_items: dict[Any, dict[str, Any]] = {}
-        if header is not None:
-            cap_items = self.store.get_many(self._cap_keys(campaign, project_id or "", header), consistent=fresh)
-        pool = Escrow(
-            remaining=[
-                int(found.get(keys.pool_shard(campaign.campaign_id, s), {}).get("remaining_fen", 0))
-                for s in range(pool_n)
-            ],
-            granted=[
-                int(found.get(keys.pool_shard(campaign.campaign_id, s), {}).get("granted_fen", 0))
-                for s in range(pool_n)
-            ],
+        n = self.ensure_pool(campaign)
+        shard_keys = [keys.pool_shard(campaign.campaign_id, s) for s in range(n)]
+        found = self.store.get_many(shard_keys, consistent=fresh)
+        escrow = Escrow(
+            remaining=[int(found.get(k, {}).get("remaining_fen", 0)) for k in shard_keys],
+            granted=[int(found.get(k, {}).get("granted_fen", 0)) for k in shard_keys],
         )
-        cap = None
-        if header is not None:
-            n = int(header["shards"])
-            shard_keys = [keys.cap_shard(campaign.campaign_id, project_id or "", s) for s in range(n)]
-            cap = Escrow(
-                remaining=[int(cap_items.get(k, {}).get("remaining_fen", 0)) for k in shard_keys],
-                granted=[int(cap_items.get(k, {}).get("granted_fen", 0)) for k in shard_keys],
-            )
-        value = (pool, cap, header)
+        self.cache.put(cache_key, escrow)
+        return escrow
+
+    def cap(self, campaign: Campaign, project_id: str, *, fresh: bool = False) -> tuple[Escrow, dict[str, Any]] | None:
+        """The project's cap escrow in this campaign and its header (bonus teams); None without a project cap."""
+        if project_cap_fen(campaign, 0) is None:
+            return None
+        cache_key = ("cap", campaign.campaign_id, project_id)
+        if not fresh:
+            hit = self.cache.get(cache_key, self.cache_seconds)
+            if hit is not None:
+                return hit
+        self.ensure_cap(campaign, project_id)
+        header_key = keys.cap_header(campaign.campaign_id, project_id)
+        header = self.store.get(header_key, consistent=True) if fresh else None
+        if header is None:
+            header = self.store.get(header_key, consistent=False) or self.store.get(header_key)
+        assert header is not None  # ensure_cap created it
+        shard_keys = [keys.cap_shard(campaign.campaign_id, project_id, s) for s in range(int(header["shards"]))]
+        found = self.store.get_many(shard_keys, consistent=fresh)
+        value = (
+            Escrow(
+                remaining=[int(found.get(k, {}).get("remaining_fen", 0)) for k in shard_keys],
+                granted=[int(found.get(k, {}).get("granted_fen", 0)) for k in shard_keys],
+            ),
+            header,
+        )
         self.cache.put(cache_key, value)
         return value
 
@@ -290,20 +331,22 @@ class Ledger:
         pledge_id = idempotency.pledge_id(project_id, idempotency_key)
         donor_ref = keys.digest("donor", request.donor_key)
         source_ref = keys.digest("source", source) if source else None
-        fresh = False
+        stale: set[str] = set()
         for attempt in range(self.max_attempts):
             self.stats["attempts"] += 1
             try:
                 outcome, bonus_check = self._try_pledge(
-                    catalogue, project_id, pledge_id, request, body_fingerprint, donor_ref, source_ref, fresh
+                    catalogue, project_id, pledge_id, request, body_fingerprint, donor_ref, source_ref, stale
                 )
-            except errors.ConditionFailed as failed:
-                fresh = True
-                if 0 not in failed.failed:
+            except _Refused as refused:
+                # Re-read only what the failed conditions were about (the pledge, markers and
+                # donor are read consistently on every attempt anyway).
+                stale = refused.kinds
+                if "pledge" not in stale:
                     self._backoff(attempt)
                 continue
             except (errors.Contention, errors.Throttled):
-                fresh = True
+                stale = {"pool", "cap"}
                 self._backoff(attempt)
                 continue
             if bonus_check is not None:
@@ -320,7 +363,7 @@ class Ledger:
         body_fingerprint: str,
         donor_ref: str,
         source_ref: str | None,
-        fresh: bool,
+        stale: set[str],
     ) -> tuple[dict[str, Any], tuple[Campaign, str, str, int] | None]:
         now = self.now()
         campaign = catalogue.applicable_campaign(project_id, now)
@@ -328,20 +371,30 @@ class Ledger:
         team_id = request.team_id
         minute_ago_ms = clock.epoch_ms(now) - VELOCITY_SECONDS * 1000
         bucket = int(now.timestamp()) // SOURCE_BUCKET_SECONDS
+        rules = campaign.rules if campaign is not None else None
+        # The donor's state and the source's counters are kept only when a rule needs them.
+        tracks_donor = bool(
+            open_now
+            and rules is not None
+            and (
+                rules.per_donor_daily_cap_fen is not None
+                or rules.per_donor_matched_pledges is not None
+                or rules.velocity_per_minute is not None
+            )
+        )
+        tracks_source = bool(open_now and rules is not None and rules.velocity_per_minute is not None and source_ref)
+        span = VELOCITY_SECONDS // SOURCE_BUCKET_SECONDS
 
-        # 1. one consistent batch read: the pledge (replay?), the donor, the distinct-donor markers
+        # 1. one consistent batch read: the pledge (replay?), the donor marker, the donor's state
         wanted: list[Any] = [keys.pledge(pledge_id), keys.project_donor(project_id, donor_ref)]
-        if team_id:
-            wanted.append(keys.team_donor(team_id, donor_ref))
-        if open_now and campaign is not None:
+        if tracks_donor and campaign is not None:
             wanted.append(keys.donor(donor_ref, campaign.campaign_id))
-            if source_ref:
-                span = VELOCITY_SECONDS // SOURCE_BUCKET_SECONDS
-                wanted += [keys.source_bucket(source_ref, b) for b in range(bucket - span, bucket + 1)]
+        if tracks_source and source_ref:
+            wanted += [keys.source_bucket(source_ref, b) for b in range(bucket - span, bucket + 1)]
         found = self.store.get_many(wanted, consistent=True)
         existing = found.get(keys.pledge(pledge_id))
         if existing is not None:
-            return idempotency.replay(existing, body_fingerprint), None
+            return idempotency.replay(first_response(existing), existing.get("fingerprint"), body_fingerprint), None
 
         # 2. the state the rules need, and the decision
         pool: Escrow | None = None
@@ -350,12 +403,14 @@ class Ledger:
         donor_item: dict[str, Any] | None = None
         day = donor_day(now)
         if open_now and campaign is not None:
-            pool, cap, cap_header = self.escrows(campaign, project_id, fresh=fresh)
+            pool = self.pool(campaign, fresh="pool" in stale)
+            capped = self.cap(campaign, project_id, fresh="cap" in stale)
+            if capped is not None:
+                cap, cap_header = capped
             donor_item = found.get(keys.donor(donor_ref, campaign.campaign_id))
             recent = [t for t in (donor_item or {}).get("recent", []) if t > minute_ago_ms]
             source_count = 0
-            if source_ref:
-                span = VELOCITY_SECONDS // SOURCE_BUCKET_SECONDS
+            if tracks_source and source_ref:
                 source_count = sum(
                     int(found.get(keys.source_bucket(source_ref, b), {}).get("n", 0))
                     for b in range(bucket - span, bucket + 1)
@@ -366,7 +421,7 @@ class Ledger:
                 donor_matched_today_fen=int((donor_item or {}).get("days", {}).get(day, 0)),
                 donor_matched_pledges=int((donor_item or {}).get("matched_pledges", 0)),
                 project_matched_fen=cap.committed_fen if cap else 0,
-                project_bonus_teams=len(cap_header.get("bonus_teams", [])) if cap_header and cap else 0,
+                project_bonus_teams=len(cap_header.get("bonus_teams", [])) if cap_header else 0,
                 donor_pledges_last_minute=len(recent),
                 source_pledges_last_minute=source_count,
             )
@@ -379,36 +434,24 @@ class Ledger:
         cap_draws: list[tuple[int, int]] = []
         if match > 0:
             assert pool is not None and campaign is not None
-            preferred = keys.shard_of(pledge_id, len(pool.remaining))
-            planned = pool.plan(match, preferred)
-            if planned is None:  # the snapshot was stale: read again
-                raise errors.Contention("pool snapshot stale")
+            planned = pool.plan(match, keys.shard_of(pledge_id, len(pool.remaining)))
+            if planned is None:  # the cached snapshot disagrees with itself: read again
+                raise _Refused({"pool"})
             pool_draws = planned
             if cap is not None:
                 planned = cap.plan(match, keys.shard_of(pledge_id, len(cap.remaining)))
                 if planned is None:
-                    raise errors.Contention("cap snapshot stale")
+                    raise _Refused({"cap"})
                 cap_draws = planned
 
         # 3. the pledge and everything it moves, in one transaction
         created_at = clock.iso(now)
-        response = {
-            "pledge_id": pledge_id,
-            "status": "pledged",
-            "amount_fen": request.amount_fen,
-            "match_fen": match,
-            "match_reason": decision.reason,
-            "match_note": None if decision.reason is None else "；".join(REASON_TEXT[decision.reason]),
-            "flagged": decision.flagged,
-            "campaign_id": campaign.campaign_id if open_now and campaign is not None else None,
-            "created_at": created_at,
-        }
         wall_shard = keys.shard_of(pledge_id, self.shards)
         total_shard = keys.shard_of(pledge_id + "#total", self.shards)
         item = {
             "pledge_id": pledge_id,
             "project_id": project_id,
-            "campaign_id": response["campaign_id"],
+            "campaign_id": campaign.campaign_id if open_now and campaign is not None else None,
             "team_id": team_id,
             "amount_fen": request.amount_fen,
             "match_fen": match,
@@ -424,13 +467,12 @@ class Ledger:
             "created_at": created_at,
             "day": day,
             "draws": {"pool": [list(d) for d in pool_draws], "cap": [list(d) for d in cap_draws]},
-            "total_shard": total_shard,
             "fingerprint": body_fingerprint,
-            "response": response,
             "gsi1pk": keys.wall_partition(project_id, wall_shard),
             "gsi1sk": f"{created_at}#{pledge_id}",
         }
         ops: list[Op] = [Put(keys.pledge(pledge_id), item, (ABSENT,))]
+        kinds = ["pledge"]
         if campaign is not None:
             for s, amount in pool_draws:
                 ops.append(
@@ -440,6 +482,7 @@ class Ledger:
                         conds=(ge("remaining_fen", amount),),
                     )
                 )
+                kinds.append("pool")
             for s, amount in cap_draws:
                 ops.append(
                     Update(
@@ -448,62 +491,37 @@ class Ledger:
                         conds=(ge("remaining_fen", amount),),
                     )
                 )
+                kinds.append("cap")
         marker = found.get(keys.project_donor(project_id, donor_ref))
-        new_donor = marker is None or int(marker.get("live", 0)) == 0
-        ops.append(
-            Update(
-                keys.project_total(project_id, total_shard),
-                add={
-                    "raised_fen": request.amount_fen,
-                    "matched_fen": match,
-                    "pledge_count": 1,
-                    "donor_count": int(new_donor),
-                },
-            )
-        )
-        ops.append(
-            Update(
-                keys.project_donor(project_id, donor_ref),
-                add={"live": 1},
-                conds=(absent_or_eq("live", 0),) if new_donor else (ge("live", 1),),
-            )
-        )
+        marker_op, new_donor, new_team_donor = _marker_write(project_id, donor_ref, marker, team_id, +1)
+        change = {"raised_fen": request.amount_fen, "matched_fen": match, "pledge_count": 1}
+        ops.append(Update(keys.project_total(project_id, total_shard), add={**change, "donor_count": int(new_donor)}))
+        kinds.append("total")
+        ops.append(marker_op)
+        kinds.append("marker")
         if team_id:
-            tmarker = found.get(keys.team_donor(team_id, donor_ref))
-            new_team_donor = tmarker is None or int(tmarker.get("live", 0)) == 0
-            ops.append(
-                Update(
-                    keys.team_total(team_id, total_shard),
-                    add={
-                        "raised_fen": request.amount_fen,
-                        "matched_fen": match,
-                        "pledge_count": 1,
-                        "donor_count": int(new_team_donor),
-                    },
-                )
-            )
-            ops.append(
-                Update(
-                    keys.team_donor(team_id, donor_ref),
-                    add={"live": 1},
-                    conds=(absent_or_eq("live", 0),) if new_team_donor else (ge("live", 1),),
-                )
-            )
-        if open_now and campaign is not None:
+            ops.append(Update(keys.team_total(team_id, total_shard), add={**change, "donor_count": int(new_team_donor)}))
+            kinds.append("total")
+        if tracks_donor and campaign is not None:
             ops.append(
                 self._donor_write(
                     donor_ref, campaign.campaign_id, donor_item, day, match, clock.epoch_ms(now), minute_ago_ms
                 )
             )
-            if source_ref:
-                ops.append(
-                    Update(
-                        keys.source_bucket(source_ref, bucket),
-                        add={"n": 1},
-                        set={"ttl": int(now.timestamp()) + 2 * VELOCITY_SECONDS + 3600},
-                    )
+            kinds.append("donor")
+        if tracks_source and source_ref:
+            ops.append(
+                Update(
+                    keys.source_bucket(source_ref, bucket),
+                    add={"n": 1},
+                    set={"ttl": int(now.timestamp()) + 2 * VELOCITY_SECONDS + 3600},
                 )
-        self.store.transact(ops)
+            )
+            kinds.append("source")
+        try:
+            self.store.transact(ops)
+        except errors.ConditionFailed as failed:
+            raise _Refused({kinds[i] for i in failed.failed}) from failed
         bonus_check = None
         if (
             team_id
@@ -514,7 +532,7 @@ class Ledger:
             and team_id not in cap_header.get("bonus_teams", [])
         ):
             bonus_check = (campaign, project_id, team_id, request.amount_fen)
-        return response, bonus_check
+        return first_response(item), bonus_check
 
     def _donor_write(
         self,
@@ -577,7 +595,7 @@ class Ledger:
             ]
             try:
                 self.store.transact(ops)
-                self.cache.drop(("escrows", campaign.campaign_id, project_id))
+                self.cache.drop(("cap", campaign.campaign_id, project_id))
                 return
             except (errors.ConditionFailed, errors.Contention, errors.Throttled):
                 self._backoff(attempt)
@@ -663,8 +681,6 @@ class Ledger:
         donor_ref, amount, match = item["donor_ref"], int(item["amount_fen"]), int(item.get("match_fen", 0))
         paid = item["status"] == "paid"
         wanted: list[Any] = [keys.project_donor(project_id, donor_ref)]
-        if team_id:
-            wanted.append(keys.team_donor(team_id, donor_ref))
         if campaign_id and match:
             wanted.append(keys.donor(donor_ref, campaign_id))
         found = self.store.get_many(wanted, consistent=True)
@@ -681,19 +697,15 @@ class Ledger:
         for s, value in draws.get("cap", []):
             ops.append(Update(keys.cap_shard(campaign_id, project_id, int(s)), add={"remaining_fen": int(value)}))
         shard = keys.shard_of(pledge_id + "#cancel", self.shards)
-        for total_key, marker_key in [
-            (keys.project_total(project_id, shard), keys.project_donor(project_id, donor_ref)),
-            *([(keys.team_total(team_id, shard), keys.team_donor(team_id, donor_ref))] if team_id else []),
-        ]:
-            live = int(found.get(marker_key, {}).get("live", 0))
-            change = {"raised_fen": -amount, "matched_fen": -match, "pledge_count": -1}
-            if paid:
-                change["paid_fen"] = -amount
-            if live == 1:
-                change["donor_count"] = -1
-            ops.append(Update(total_key, add=change))
-            if live >= 1:
-                ops.append(Update(marker_key, add={"live": -1}, conds=(eq("live", live),)))
+        marker = found.get(keys.project_donor(project_id, donor_ref))
+        marker_op, last_of_donor, last_of_team_donor = _marker_write(project_id, donor_ref, marker, team_id, -1)
+        change = {"raised_fen": -amount, "matched_fen": -match, "pledge_count": -1}
+        if paid:
+            change["paid_fen"] = -amount
+        ops.append(Update(keys.project_total(project_id, shard), add={**change, "donor_count": -int(last_of_donor)}))
+        ops.append(marker_op)
+        if team_id:
+            ops.append(Update(keys.team_total(team_id, shard), add={**change, "donor_count": -int(last_of_team_donor)}))
         if campaign_id and match:
             current = found.get(keys.donor(donor_ref, campaign_id))
             if current is not None:
@@ -746,7 +758,7 @@ class Ledger:
         return out
 
     def campaign_figures(self, campaign: Campaign) -> dict[str, int]:
-        pool, _, _ = self.escrows(campaign, None, fresh=False)
+        pool = self.pool(campaign)
         granted = sum(pool.granted)
         return {"pool_fen": granted, "committed_fen": pool.committed_fen, "remaining_fen": pool.remaining_fen}
 
