@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import clock, errors, idempotency
+from . import clock, errors
 from .auth import Principal
 from .catalogue import Catalogue
 from .ledger import Ledger
@@ -207,7 +207,9 @@ def log_visit(
             if 0 in failed.failed:
                 stored = ledger.store.get(visit_key(cottage_id, vid))
                 if stored is not None:
-                    return idempotency.replay(stored, body_fingerprint)
+                    if stored.get("fingerprint") != body_fingerprint:
+                        raise errors.IdempotencyMismatch() from None
+                    return dict(stored["response"])
             ledger._backoff(attempt)
         except (errors.Contention, errors.Throttled):
             ledger._backoff(attempt)
