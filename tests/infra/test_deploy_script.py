@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.infra.conftest import INFRA, ROOT
+from tests.infra.conftest import INFRA, ROOT, load_template
 
 SCRIPT = INFRA / "deploy.sh"
 SHELLCHECK = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "shellcheck"
@@ -83,3 +84,24 @@ def test_data_step_deploys_the_ledger_table_and_is_repeatable(fake_aws: dict[str
     table = ddb.describe_table(TableName="qingyi-ledger-dev")["Table"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["gsi1"]
+
+
+def _overrides(function: str) -> set[str]:
+    """The parameter names one function of deploy.sh passes to `aws cloudformation deploy`."""
+    text = SCRIPT.read_text(encoding="utf-8")
+    body = text[text.index(f"{function}() {{") :]
+    body = body[: body.index("\n}\n")]
+    return set(re.findall(r'"([A-Z][A-Za-z]+)=', body))
+
+
+@pytest.mark.parametrize(
+    ("function", "template"),
+    [("deploy_data", "data.yaml"), ("deploy_api", "api-merge.yaml"), ("deploy_site", "site.yaml")],
+)
+def test_deploy_passes_only_parameters_the_templates_have(function: str, template: str) -> None:
+    passed = _overrides(function)
+    params = load_template(INFRA / template)["Parameters"]
+    assert "Stage" in passed
+    assert passed <= set(params), f"{function} passes {sorted(passed - set(params))}, unknown to {template}"
+    required = {name for name, p in params.items() if "Default" not in p}
+    assert required <= passed, f"{function} never sets {sorted(required - passed)}, which have no default"
