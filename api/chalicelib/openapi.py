@@ -15,7 +15,7 @@ from .matching import REASONS
 from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME
 
 E = errors
-COMMON = [E.InternalError, E.CatalogueMissing]
+COMMON = [E.InternalError, E.CatalogueMissing, E.MethodNotAllowed]
 LEDGER = [E.ServiceBusy]
 POST_BODY = [E.InvalidJson, E.InvalidBody, E.BodyTooLarge, E.UnsupportedMediaType, E.UnknownField]
 OPERATOR = [E.Unauthorized, E.Forbidden]
@@ -396,7 +396,6 @@ ACCESS_TEXT = {
 }
 REQUIRED_BODIES = {"VisitRequest"}
 TEAM = [E.Unauthorized, E.TokenExpired, E.Forbidden]
-OPERATOR.append(E.TokenExpired)
 
 _NEED_STATUS = _obj(
     {
@@ -686,6 +685,11 @@ ROUTES += [
         "OverdueVisits",
         [*OPERATOR, E.InvalidQuery, *LEDGER],
     ),
+]
+
+# Every route that takes a token may also answer 401 token_expired.
+ROUTES[:] = [
+    (*r[:7], [*r[7], E.TokenExpired]) if E.Unauthorized in r[7] and E.TokenExpired not in r[7] else r for r in ROUTES
 ]
 
 PUBLIC_PATHS = {path for _, path, _, access, *_ in ROUTES if access == "public"}

@@ -1,0 +1,218 @@
+"""Every private route refuses every caller it should refuse, with 401 or 403 and no data.
+
+The list of routes comes from the OpenAPI ROUTES table (access != public), so a
+private route added later is tested here without anyone remembering to. For
+each: no token, a malformed header, a forged token, the token's digest sent as
+the token, an expired token (operator and team), the wrong role, another team's
+token and an unregistered team's token; then the right token, to prove the
+refusals were not a 404 in disguise. Nothing a refused request sent is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from typing import Any
+
+import pytest
+from chalicelib import errors, openapi
+
+from tests.api import volunteer_support as support
+from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, PAYMENT_SECRET, pledge_body
+from tests.api.volunteer_support import (
+    EXPIRED_OPERATOR_TOKEN,
+    EXPIRED_TEAM_TOKEN,
+    LATER_OPERATOR_TOKEN,
+    TEAM_A_TOKEN,
+    TEAM_B_TOKEN,
+    UNREGISTERED_TOKEN,
+    bearer,
+    visit_body,
+)
+
+moto_account, vapi = support.moto_account, support.vapi
+
+PRIVATE = [(m, p, access) for m, p, _s, access, *_ in openapi.ROUTES if access != "public"]
+TOKEN_ROUTES = [r for r in PRIVATE if r[2] != "signature"]
+SECRET_MARK = "PRIVATE-REFUSED-7d41"  # sent in every refused body: must never be stored or echoed
+
+#: Who may call each access level, and who may not (and with which status).
+ALLOWED = {
+    "operator": [OPERATOR_TOKEN, ADMIN_TOKEN, LATER_OPERATOR_TOKEN],
+    "admin": [ADMIN_TOKEN],
+    "team": [TEAM_A_TOKEN],
+    "team_or_operator": [TEAM_A_TOKEN, OPERATOR_TOKEN, ADMIN_TOKEN],
+}
+WRONG_ROLE = {
+    "operator": [TEAM_A_TOKEN, TEAM_B_TOKEN, UNREGISTERED_TOKEN],
+    "admin": [OPERATOR_TOKEN, LATER_OPERATOR_TOKEN, TEAM_A_TOKEN],
+    "team": [OPERATOR_TOKEN, ADMIN_TOKEN, UNREGISTERED_TOKEN],
+    "team_or_operator": [TEAM_B_TOKEN, UNREGISTERED_TOKEN],  # another team's token; a team not in the catalogue
+}
+
+
+def unauthenticated_headers() -> list[tuple[str, dict[str, str], str]]:
+    """(case, headers, expected code) for callers with no valid token at all: all 401."""
+    return [
+        ("no token", {}, "unauthorized"),
+        ("empty bearer", {"Authorization": "Bearer "}, "unauthorized"),
+        ("basic scheme", {"Authorization": f"Basic {OPERATOR_TOKEN}"}, "unauthorized"),
+        ("token without scheme", {"Authorization": OPERATOR_TOKEN}, "unauthorized"),
+        ("forged token", bearer(secrets.token_urlsafe(24)), "unauthorized"),
+        ("near miss", bearer(OPERATOR_TOKEN + "x"), "unauthorized"),
+        ("digest sent as token", bearer(hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest()), "unauthorized"),
+        ("expired operator token", bearer(EXPIRED_OPERATOR_TOKEN), "token_expired"),
+        ("expired team token", bearer(EXPIRED_TEAM_TOKEN), "token_expired"),
+    ]
+
+
+def test_every_private_route_has_a_known_access_level_and_declares_security() -> None:
+    assert len(TOKEN_ROUTES) >= 14
+    doc = openapi.document()
+    for method, path, access in TOKEN_ROUTES:
+        assert access in ALLOWED, f"{method} {path}: add access level {access!r} to this test"
+        assert doc["paths"][path][method.lower()].get("security"), f"{method} {path} declares no security"
+        codes = doc["paths"][path][method.lower()]["responses"]["401"]["description"]
+        assert "token_expired" in codes and "unauthorized" in codes
+
+
+@pytest.fixture
+def world(vapi: Any) -> dict[str, Any]:
+    """A pledge and a claim exist, so every private route has a real resource to refuse access to."""
+    pledge = vapi.pledge("laiwu-cottages", "private-routes-pledge", pledge_body(contact="donor contact"))
+    assert pledge.status == 201, pledge.text
+    assert vapi.post("/needs/need-open-2/claims", headers=bearer(TEAM_A_TOKEN), body={}).status == 201
+    return {"api": vapi, "pledge_id": pledge.json["pledge_id"]}
+
+
+def request_for(method: str, path: str, world: dict[str, Any], n: int) -> tuple[str, dict[str, str], Any]:
+    ids = {
+        "pledge_id": world["pledge_id"],
+        "campaign_id": "tencent-99",
+        "need_id": "need-open-2" if "/admin/needs/" in path else "need-open",
+        "cottage_id": "c-a1",
+    }
+    url = path
+    for name, value in ids.items():
+        url = url.replace("{" + name + "}", value)
+    assert "{" not in url, f"no id for {path}: extend request_for"
+    headers: dict[str, str] = {}
+    body: Any = None
+    if method == "POST":
+        body = {}
+        if path.endswith("/visits"):
+            headers["Idempotency-Key"] = f"private-route-{n:04d}"
+            body = visit_body(what_was_done=SECRET_MARK, child_asked_for=SECRET_MARK)
+        elif path.endswith("/claims"):
+            body = {"contact": SECRET_MARK, "note": SECRET_MARK}
+        elif path.endswith("/cancel") or "/claim/" in path:
+            body = {"reason": SECRET_MARK}
+        elif path.endswith("/paid"):
+            body = {"payment_ref": SECRET_MARK}
+    return url, headers, body
+
+
+def assert_refused(reply: Any, status: int, code: str, case: str) -> None:
+    assert reply.status == status, f"{case}: {reply.status} {reply.text}"
+    body = reply.json
+    assert set(body) == {"code", "message"}, f"{case}: a refusal carried data: {body}"
+    assert body["code"] == code, f"{case}: {body}"
+    assert SECRET_MARK not in reply.text
+
+
+@pytest.mark.parametrize(("method", "path", "access"), TOKEN_ROUTES, ids=[f"{m} {p}" for m, p, _ in TOKEN_ROUTES])
+def test_a_private_route_refuses_everyone_but_its_roles(
+    world: dict[str, Any], method: str, path: str, access: str
+) -> None:
+    api = world["api"]
+    before = support.scan_table()
+    n = 0
+    for case, auth_headers, code in unauthenticated_headers():
+        n += 1
+        url, headers, body = request_for(method, path, world, n)
+        assert_refused(api.request(method, url, headers={**headers, **auth_headers}, body=body), 401, code, case)
+    for token in WRONG_ROLE[access]:
+        n += 1
+        url, headers, body = request_for(method, path, world, n)
+        reply = api.request(method, url, headers={**headers, **bearer(token)}, body=body)
+        code = "unregistered_team" if token == UNREGISTERED_TOKEN and access == "team" else "forbidden"
+        assert_refused(reply, 403, code, f"wrong role {token[:12]}")
+    after = support.scan_table()
+    assert after == before, "a refused request changed the table"
+    assert SECRET_MARK not in json.dumps(after, ensure_ascii=False)
+
+    for token in ALLOWED[access]:
+        n += 1
+        url, headers, body = request_for(method, path, world, n)
+        reply = api.request(method, url, headers={**headers, **bearer(token)}, body=body)
+        assert reply.status not in (401, 403), f"{token[:12]} may call {method} {path}: {reply.status} {reply.text}"
+        if reply.headers.get("content-type", "").startswith("application/json") and reply.status >= 400:
+            # a refusal for another reason must be a domain answer, never "no such route"
+            assert reply.json["code"] != "method_not_allowed", reply.text
+            assert reply.json["message"] != errors.NotFound().message, reply.text
+        if path == "/needs/{need_id}/claims":
+            break  # the first allowed team now holds the need
+
+
+def test_the_payment_notification_refuses_missing_forged_and_stale_signatures(world: dict[str, Any]) -> None:
+    from chalicelib import payments
+
+    api, pledge_id = world["api"], world["pledge_id"]
+    raw = json.dumps(
+        {"pledge_id": pledge_id, "amount_fen": 1000, "nonce": "nonce-private-1", "payment_ref": SECRET_MARK}
+    ).encode()
+    now = str(int(time.time()))
+    good = payments.sign(PAYMENT_SECRET.encode(), now, raw)
+    cases = [
+        ("no signature", {}),
+        ("forged signature", {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": "0" * 64}),
+        ("other secret", {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": payments.sign(b"guess", now, raw)}),
+        (
+            "stale timestamp",
+            {
+                "X-Qingyi-Timestamp": str(int(now) - 301),
+                "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), str(int(now) - 301), raw),
+            },
+        ),
+        (
+            "signature of another body",
+            {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), now, raw + b" ")},
+        ),
+        ("operator token instead", {**bearer(OPERATOR_TOKEN)}),
+    ]
+    for case, headers in cases:
+        reply = api.request(
+            "POST", "/payments/notifications", headers={"content-type": "application/json", **headers}, raw=raw
+        )
+        assert_refused(reply, 401, "signature_invalid", case)
+    item = api.get(f"/admin/pledges/{pledge_id}", headers=bearer(OPERATOR_TOKEN)).json
+    assert item["status"] == "pledged" and item["payment_ref"] is None
+    ok = api.request(
+        "POST",
+        "/payments/notifications",
+        headers={"content-type": "application/json", "X-Qingyi-Timestamp": now, "X-Qingyi-Signature": good},
+        raw=raw,
+    )
+    assert ok.status == 200 and ok.json["status"] == "paid"
+
+
+def test_team_and_operator_tokens_stop_working_at_their_expiry(vapi: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ops = bearer(LATER_OPERATOR_TOKEN)  # expires 2021-09-08T00:00+08:00
+    assert vapi.get("/admin/cottages/overdue-visits", headers=ops).status == 200
+    monkeypatch.setenv("QINGYI_NOW", "2021-09-08T00:00:00+08:00")
+    assert_refused(vapi.get("/admin/cottages/overdue-visits", headers=ops), 401, "token_expired", "at expiry")
+
+
+def test_an_unreadable_token_map_refuses_everyone(vapi: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for raw in ("not json", "[]", json.dumps({hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest(): {"no": "role"}})):
+        monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", raw)
+        assert_refused(
+            vapi.get("/admin/cottages/overdue-visits", headers=bearer(OPERATOR_TOKEN)), 401, "unauthorized", raw
+        )
+    bad_expiry = {hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest(): {"role": "operator", "expires": "someday"}}
+    monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", json.dumps(bad_expiry))
+    assert_refused(
+        vapi.get("/admin/cottages/overdue-visits", headers=bearer(OPERATOR_TOKEN)), 401, "token_expired", "bad expiry"
+    )
