@@ -15,7 +15,7 @@
       ev.preventDefault();
       var id = normalise(form.querySelector("input").value);
       if (!id) { out.textContent = "编号的格式应为 HC-013 / use the form HC-013"; return; }
-      var href = form.getAttribute("data-base") + id + "/";
+      var href = form.getAttribute("data-base") + id + ".html";
       fetch(href, { method: "HEAD" }).then(function (r) {
         if (r.ok) { window.location.href = href; } else { out.textContent = "找不到编号为 " + id + " 的小屋 / no cottage " + id; }
       }, function () { window.location.href = href; });

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 
 from . import content
-from .cottages import PAGE_SIZE, CottageWriter, Shell, theme_css
+from .cottages import PAGE_SIZE, CottageWriter, Shell, merge_staging, renderer, theme_css
 from .opendata import GIVING_FILE, PREFIX, OpenData
 from .pages import Pages, generate
 from .site import Site, listing_url, url_of
@@ -34,6 +36,8 @@ class Build:
     site_url: str
     theme_dirs: list[str]
     site_name: str
+    shell: Shell
+    staging: Path | None = None
     records: int = 0
     opendata: OpenData = field(init=False)
 
@@ -85,13 +89,14 @@ class Build:
     # ---- written straight to the site folder ----------------------------------------
 
     def write_static(self, site_dir: Path) -> dict[str, int]:
-        shell = Shell(self.site_name, theme_css(self.theme_dirs) + ["assets/qingyi/qingyi.css"],
-                      ["assets/qingyi/qingyi.js"])
-        writer = CottageWriter(self.site, site_dir, shell, self.state.cottages, self.state.digests)
-        writer.write_cottages()
-        cottages = writer.written
+        prerendered = self.state.content.prerendered if self.state.content is not None else {}
+        if self.staging is not None:
+            merge_staging(self.staging, site_dir)
+        writer = CottageWriter(self.site, site_dir, self.shell, self.state.cottages, self.state.digests)
+        cottages = writer.write_cottages(prerendered) + len(prerendered)
+        before = writer.written
         entries = writer.write_listings()
-        listings = writer.written - cottages
+        listings = writer.written - before
         data = self.opendata.write(site_dir)
         self._extend_search(site_dir, entries)
         return {"cottages": cottages, "listings": listings, "data": data}
@@ -105,10 +110,23 @@ class Build:
         index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+def shell_for(config: MkDocsConfig) -> Shell:
+    return Shell(config.site_name, theme_css(list(config.theme.dirs)) + ["assets/qingyi/qingyi.css"],
+                 ["assets/qingyi/qingyi.js"])
+
+
 def prepare(config: MkDocsConfig, state: State) -> Build:
-    loaded = content.check(content_root(), state)
+    shell = shell_for(config)
+    site_dir = Path(config.site_dir)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".qingyi-staging-", dir=site_dir.parent))
+    try:
+        loaded = content.check(content_root(), state, renderer(shell, staging))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     site = Site(loaded, api_url=str(config.extra.get("api_url", "")))
     build = Build(site=site, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
-                  site_name=config.site_name)
+                  site_name=config.site_name, shell=shell, staging=staging)
     build.records = sum(len(v) for v in loaded.records.values())
     return build

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,7 @@ class FileResult:
     digest: str = ""
     bad: bool = False
     waivers: list[Waiver] = field(default_factory=list)
+    page_key: str | None = None  # set when a worker already wrote this cottage's page
 
 
 def _record_file(kind: type[Record], path: Path, name: str, text: str, res: FileResult) -> None:
@@ -169,8 +171,27 @@ def handle_file(item: tuple[str, str, str | None, bool]) -> FileResult:
     return res
 
 
+#: Set in the parent before forking: writes one cottage page and returns its cache key.
+_RENDER: Callable[[Record, str], str] | None = None
+
+
 def _handle_many(items: list[tuple[str, str, str | None, bool]]) -> list[FileResult]:
-    return [handle_file(item) for item in items]
+    out = []
+    for item in items:
+        res = handle_file(item)
+        if _RENDER is not None and res.record is not None and res.kind == "cottage":
+            res.page_key = _RENDER(res.record, res.digest)
+        out.append(res)
+    return out
+
+
+def _partial(root: Path, results: list[FileResult]) -> Loaded:
+    """The records parsed so far (everything but cottages), for the renderer's look-ups."""
+    loaded = Loaded(root=root)
+    for res in results:
+        if res.record is not None and res.kind is not None:
+            loaded.records[res.kind].setdefault(res.record.id, res.record)
+    return loaded
 
 
 @dataclass
@@ -180,6 +201,7 @@ class ParseCache:
     results: dict[str, tuple[tuple[int, int], FileResult]] = field(default_factory=dict)
     parsed: int = 0
     reused: int = 0
+    prerendered: dict[str, str] = field(default_factory=dict)  # cottage id -> page key, this run only
 
 
 def _walk(root: Path) -> tuple[list[tuple[str, str, str | None, bool]], list[tuple[int, int]], bool]:
@@ -207,8 +229,18 @@ def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def fast_check(root: Path, cache: ParseCache | None = None) -> tuple[Loaded | None, dict[tuple[str, str], str]]:
-    """The checked content, or None when anything is wrong; and each record's file digest."""
+RenderFactory = Callable[[Loaded], Callable[[Record, str], str]]
+
+
+def fast_check(root: Path, cache: ParseCache | None = None, render: RenderFactory | None = None,
+               ) -> tuple[Loaded | None, dict[tuple[str, str], str]]:
+    """The checked content, or None when anything is wrong; and each record's file digest.
+
+    With many files, cottages are handled by worker processes after everything else; ``render``
+    then builds, from the other records, a function the workers call to write each cottage's page
+    (into a staging folder the build moves into place only if every check passes).
+    """
+    global _RENDER
     cache = cache if cache is not None else ParseCache()
     items, stats, unknown = _walk(root)
     results: list[FileResult | None] = []
@@ -221,18 +253,34 @@ def fast_check(root: Path, cache: ParseCache | None = None) -> tuple[Loaded | No
         else:
             results.append(None)
             todo.append(i)
-    fresh = [items[i] for i in todo]
-    if len(fresh) >= PARALLEL_FROM and _workers() > 1:
-        size = max(200, len(fresh) // (_workers() * 8))
-        chunks = [fresh[i:i + size] for i in range(0, len(fresh), size)]
-        with multiprocessing.get_context("fork").Pool(_workers()) as pool:
-            done = [r for chunk in pool.imap(_handle_many, chunks) for r in chunk]
+    if len(todo) >= PARALLEL_FROM and _workers() > 1:
+        first = [i for i in todo if not items[i][3]]
+        later = [i for i in todo if items[i][3]]
+        for i, res in zip(first, _handle_many([items[i] for i in first]), strict=True):
+            results[i] = res
+        try:
+            if render is not None:
+                _RENDER = render(_partial(root, [r for r in results if r is not None]))
+            fresh = [items[i] for i in later]
+            size = max(200, len(fresh) // (_workers() * 8))
+            chunks = [fresh[i:i + size] for i in range(0, len(fresh), size)]
+            with multiprocessing.get_context("fork").Pool(_workers()) as pool:
+                done = [r for chunk in pool.imap(_handle_many, chunks) for r in chunk]
+        finally:
+            _RENDER = None
+        for i, res in zip(later, done, strict=True):
+            results[i] = res
     else:
-        done = _handle_many(fresh)
-    cache.parsed += len(done)
-    for i, res in zip(todo, done, strict=True):
-        results[i] = res
+        for i, res in zip(todo, _handle_many([items[i] for i in todo]), strict=True):
+            results[i] = res
+    cache.parsed += len(todo)
+    cache.prerendered = {}
+    for i in todo:
+        res = results[i]
+        assert res is not None
         cache.results[items[i][0]] = (stats[i], res)
+        if res.page_key is not None and res.record is not None:
+            cache.prerendered[res.record.id] = res.page_key
     live = {item[0] for item in items}
     for gone in [k for k in cache.results if k not in live]:
         del cache.results[gone]
@@ -266,11 +314,11 @@ def fast_check(root: Path, cache: ParseCache | None = None) -> tuple[Loaded | No
     return loaded, digests
 
 
-def check(root: Path, state: State) -> Loaded:
+def check(root: Path, state: State, render: RenderFactory | None = None) -> Loaded:
     """Checked content for the build; raises ContentFailed with the canonical report on any error."""
     if state.content is None:
         state.content = ParseCache()
-    loaded, digests = fast_check(root, state.content)
+    loaded, digests = fast_check(root, state.content, render)
     if loaded is None:
         canonical = check_content(root)
         if canonical.report.ok:  # the fast path is stricter than it should be: trust the canonical verdict

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -31,7 +32,7 @@ from markupsafe import Markup
 from ..models import Cottage
 from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
 from . import fmt
-from .pages import TEMPLATES, environment
+from .pages import TEMPLATES, light_environment
 from .site import Site, listing_url
 
 PAGE_SIZE = 500
@@ -96,9 +97,9 @@ def _template_version() -> str:
 
 @dataclass
 class CottageCache:
-    """Rendered cottage pages kept between builds of one process (``mkdocs serve``)."""
+    """The key of every cottage page written, kept between builds of one process (``mkdocs serve --dirty``)."""
 
-    pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (key, html)
+    pages: dict[str, str] = field(default_factory=dict)  # id -> key
     hits: int = 0
     misses: int = 0
 
@@ -111,11 +112,12 @@ class CottageWriter:
         self.site_dir = site_dir
         self.shell = shell
         self.cache = cache if cache is not None else CottageCache()
-        env = environment()
+        env = light_environment()
         self.page_t = env.get_template("cottage.html.j2")
         self.list_t = env.get_template("listing.html.j2")
         self.version = _template_version() + "".join(shell.css)
         self.written = 0
+        self._cottage_dir = False
         self._dates: dict[Any, str] = {}
 
     def day_text(self, day: Any) -> str:
@@ -126,30 +128,30 @@ class CottageWriter:
 
     # ---- one page per cottage -------------------------------------------------
 
-    def render_cottage(self, c: Cottage, source_key: str) -> str:
+    def _names(self, c: Cottage) -> tuple[str, str, str]:
         s = self.site
         batch = s.batches[c.batch].name if c.batch and c.batch in s.batches else ""
         project = s.projects[c.project].name if c.project and c.project in s.projects else ""
         team = s.org_name(c.team) if c.team else ""
-        key = "\x00".join((self.version, source_key, batch, project, team))
-        hit = self.cache.pages.get(c.id)
-        if hit and hit[0] == key:
-            self.cache.hits += 1
-            return hit[1]
-        self.cache.misses += 1
-        root, head, header, footer = self.shell.parts(2)
+        return batch, project, team
+
+    def key(self, c: Cottage, source_key: str) -> str:
+        """Changes whenever the page would: the record's file, the names it shows, the template."""
+        return "\x00".join((self.version, source_key, *self._names(c)))
+
+    def render_cottage(self, c: Cottage) -> str:
+        batch, project, team = self._names(c)
+        root, head, header, footer = self.shell.parts(1)
         stages = c.stages
         current = c.stage
         rows = [(COTTAGE_STAGE_ZH[name], getattr(stages, name), getattr(stages, name) is not None)
                 for name in COTTAGE_STAGES]
-        html = self.page_t.render(
+        return self.page_t.render(
             c=c, head=head, header=header, footer=footer, root=root, site_name=self.shell.site_name,
             stage=COTTAGE_STAGE_ZH[current] if current else "摸排中", stages=rows, batch=batch, project=project,
             team=team, cost=fmt.money(c.cost) if c.cost else "", day_text=self.day_text, activity_zh=ACTIVITY_ZH,
             households="、".join(HOUSEHOLD_ZH[h] for h in c.household), township_url=listing_url("township", c.township),
         )
-        self.cache.pages[c.id] = (key, html)
-        return html
 
     def write(self, url: str, html: str) -> None:
         folder = self.site_dir / unquote(url)
@@ -158,15 +160,48 @@ class CottageWriter:
             fh.write(html)
         self.written += 1
 
-    def write_cottages(self) -> None:
+    def write_page(self, cid: str, html: str) -> None:
+        """cottages/<id>.html: one file, no folder (creating 100,000 folders costs more than the pages)."""
+        if not self._cottage_dir:
+            os.makedirs(self.site_dir / "cottages", exist_ok=True)
+            self._cottage_dir = True
+        fd = os.open(self.site_dir / "cottages" / f"{cid}.html", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, html.encode("utf-8"))
+        finally:
+            os.close(fd)
+        self.written += 1
+
+    def write_one(self, c: Cottage, source_key: str) -> str:
+        """Render and write one cottage page; return its key (what the content workers call)."""
+        key = self.key(c, source_key)
+        self.write_page(c.id, self.render_cottage(c))
+        return key
+
+    def write_cottages(self, prerendered: dict[str, str] | None = None) -> int:
+        """Write every cottage page not already written with the same key; return how many were written."""
         s = self.site
+        prerendered = prerendered or {}
+        pages = self.cache.pages
+        written = 0
         for cid in s.cottage_ids:
             c = s.cottages[cid]
-            key = self.digests.get((Cottage.KIND, cid)) or c.model_dump_json()
-            self.write(f"cottages/{cid}/", self.render_cottage(c, key))
+            key = self.key(c, self.digests.get((Cottage.KIND, cid)) or c.model_dump_json())
+            if prerendered.get(cid) == key or (pages.get(cid) == key
+                                               and (self.site_dir / "cottages" / f"{cid}.html").is_file()):
+                self.cache.hits += 1
+                pages[cid] = key
+                continue
+            self.cache.misses += 1
+            self.write_page(cid, self.render_cottage(c))
+            pages[cid] = key
+            written += 1
         live = set(s.cottage_ids)
-        for gone in [k for k in self.cache.pages if k not in live]:
-            del self.cache.pages[gone]
+        for gone in [k for k in pages if k not in live]:
+            del pages[gone]
+            (self.site_dir / "cottages" / f"{gone}.html").unlink(missing_ok=True)
+        return written
+
 
     # ---- paginated listings -----------------------------------------------------
 
@@ -187,7 +222,7 @@ class CottageWriter:
         stage = COTTAGE_STAGE_ZH[c.stage] if c.stage else "摸排中"
         batch = self.site.batches[c.batch].name if c.batch and c.batch in self.site.batches else "—"
         badge = ' <span class="qy-example" title="示例数据">示例数据</span>' if c.example else ""
-        return (f'<tr id="{cid}"><td><a href="{root}cottages/{cid}/">{cid}</a>{badge}</td><td>{escape(c.alias)}</td>'
+        return (f'<tr id="{cid}"><td><a href="{root}cottages/{cid}.html">{cid}</a>{badge}</td><td>{escape(c.alias)}</td>'
                 f'<td>{escape(c.township)}</td><td>{c.age_band}岁</td><td>{stage}</td><td>{escape(batch)}</td></tr>')
 
     def write_listings(self) -> list[dict[str, str]]:
@@ -211,3 +246,30 @@ class CottageWriter:
                     entries.append({"location": url, "title": f"{title}（第{page}页）",
                                     "text": f"{value} " + " ".join(chunk)})
         return entries
+
+
+def renderer(shell: Shell, staging: Path) -> Callable[[Any], Callable[[Any, str], str]]:
+    """For the content workers: given the records other than cottages, a function that writes one cottage page."""
+
+    def make(partial: Any) -> Callable[[Any, str], str]:
+        writer = CottageWriter(Site(partial), staging, shell)
+        return writer.write_one
+
+    return make
+
+
+def merge_staging(staging: Path, site_dir: Path) -> None:
+    """Move the pages the workers wrote into the site: one rename when the site has no cottages yet."""
+    staged = staging / "cottages"
+    if staged.is_dir():
+        target = site_dir / "cottages"
+        if not target.exists() or set(os.listdir(target)) <= {"index.html"}:
+            if (target / "index.html").is_file():
+                os.replace(target / "index.html", staged / "index.html")
+            if target.exists():
+                os.rmdir(target)
+            os.rename(staged, target)
+        else:
+            for name in os.listdir(staged):
+                os.replace(staged / name, target / name)
+    shutil.rmtree(staging, ignore_errors=True)

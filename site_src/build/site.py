@@ -40,7 +40,7 @@ def url_of(kind: str, rid: str = "") -> str:
         "teams": "teams/",
         "batch": f"batches/{rid}/",
         "batches": "batches/",
-        "cottage": f"cottages/{rid}/",
+        "cottage": f"cottages/{rid}.html",  # a flat file: no folder per cottage (mkdir is the cost)
         "cottages": "cottages/",
         "need": f"needs/{rid}/",
         "needs": "needs/",

@@ -72,3 +72,27 @@ def test_cache_reuses_unchanged_files_and_reparses_an_edit(tmp_path: Path) -> No
                        encoding="utf-8")
     fast.check(root, state)
     assert state.content.parsed == first + 1
+
+
+def test_worker_processes_write_the_same_cottage_pages_as_the_build(tmp_path: Path, monkeypatch) -> None:
+    from site_src.build.cottages import CottageWriter, Shell, merge_staging, renderer
+    from site_src.build.site import Site
+
+    shell = Shell("青益", ["assets/stylesheets/main.css"], ["assets/qingyi/qingyi.js"])
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setattr(fast, "PARALLEL_FROM", 1)  # force the worker path on the small demo
+    cache = fast.ParseCache()
+    loaded, digests = fast.fast_check(REPO / "content", cache, renderer(shell, staging))
+    assert loaded is not None and len(cache.prerendered) == len(loaded.records["cottage"]) == 150
+    site_dir = tmp_path / "site"
+    (site_dir / "cottages").mkdir(parents=True)
+    (site_dir / "cottages" / "index.html").write_text("overview", encoding="utf-8")
+    merge_staging(staging, site_dir)
+    assert not staging.exists()
+    assert (site_dir / "cottages" / "index.html").read_text(encoding="utf-8") == "overview"
+    writer = CottageWriter(Site(loaded), tmp_path / "again", shell, None, digests)
+    assert writer.write_cottages(cache.prerendered) == 0  # every key matches: nothing rendered twice
+    for cid in ("HC-001", "HC-150"):
+        expected = writer.render_cottage(loaded.records["cottage"][cid])
+        assert (site_dir / "cottages" / f"{cid}.html").read_text(encoding="utf-8") == expected
