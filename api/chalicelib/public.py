@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from . import clock, errors
@@ -126,11 +127,21 @@ def wall(ledger: Ledger, catalogue: Catalogue, project_id: str, params: dict[str
     raw_limit = params.get("limit", str(WALL_DEFAULT))
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= WALL_MAX:
         raise errors.InvalidQuery("limit 必须是 1 到 100 的整数", "limit must be a whole number from 1 to 100")
-    cursor = params.get("cursor")
-    if cursor is not None and (len(cursor) > 80 or "#p_" not in cursor):
-        raise errors.InvalidQuery("cursor 无效", "cursor is not valid")
-    rows, next_cursor = ledger.wall(project_id, before=cursor, limit=int(raw_limit))
+    before = _decode_cursor(params["cursor"]) if "cursor" in params else None
+    rows, next_before = ledger.wall(project_id, before=before, limit=int(raw_limit))
+    next_cursor = None if next_before is None else base64.urlsafe_b64encode(next_before.encode()).decode().rstrip("=")
     return {"project_id": project_id, "pledges": [public_view(r) for r in rows], "next_cursor": next_cursor}
+
+
+def _decode_cursor(cursor: str) -> str:
+    """An opaque, URL-safe page cursor back into the wall's sort key."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.InvalidQuery("cursor 无效", "cursor is not valid") from exc
+    if len(text) > 80 or "#p_" not in text:
+        raise errors.InvalidQuery("cursor 无效", "cursor is not valid")
+    return text
 
 
 def export_rows(ledger: Ledger, catalogue: Catalogue, params: dict[str, str] | None) -> list[dict[str, Any]]:
