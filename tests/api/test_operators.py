@@ -1,0 +1,248 @@
+"""Operator routes: tokens and roles (401 vs 403), payment confirmation, signed
+notifications with replay protection, cancellation, CSV export, settlement."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.api import invariants
+from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, PAYMENT_SECRET, operator_headers, pledge_body
+
+OPERATOR_ROUTES = [
+    ("GET", "/admin/pledges/{pledge_id}", "operator"),
+    ("POST", "/admin/pledges/{pledge_id}/paid", "operator"),
+    ("POST", "/admin/pledges/{pledge_id}/cancel", "operator"),
+    ("GET", "/admin/exports/pledges.csv", "operator"),
+    ("POST", "/admin/campaigns/tencent-99/settle", "admin"),
+    ("GET", "/admin/campaigns/tencent-99/settlement", "operator"),
+]
+
+
+def make_pledge(api: Any, key: str = "key-operator-1", **body: Any) -> dict[str, Any]:
+    reply = api.pledge("laiwu-cottages", key, pledge_body(**body))
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+@pytest.mark.parametrize("method, path, role", OPERATOR_ROUTES)
+@pytest.mark.parametrize(
+    "headers, status, code",
+    [
+        ({}, 401, "unauthorized"),
+        ({"Authorization": "Bearer not-a-known-token"}, 401, "unauthorized"),
+        ({"Authorization": "Basic b3BlcmF0b3I="}, 401, "unauthorized"),
+        ({"Authorization": f"Bearer {OPERATOR_TOKEN}x"}, 401, "unauthorized"),
+    ],
+)
+def test_operator_routes_refuse_missing_or_forged_tokens(
+    api: Any, method: str, path: str, role: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    reply = api.request(method, path.format(pledge_id="p_000000000000000000000000"), headers=headers)
+    assert reply.status == status and reply.json["code"] == code
+    assert set(reply.json) == {"code", "message"}
+
+
+def test_settling_needs_the_admin_role(api: Any) -> None:
+    reply = api.post("/admin/campaigns/tencent-99/settle", headers=operator_headers(OPERATOR_TOKEN))
+    assert reply.status == 403 and reply.json["code"] == "forbidden"
+
+
+def test_no_tokens_configured_means_nobody_gets_in(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", "")
+    reply = api.get("/admin/exports/pledges.csv", headers=operator_headers())
+    assert reply.status == 401
+
+
+def test_operator_sees_private_fields_public_never_does(api: Any) -> None:
+    made = make_pledge(api, contact="wechat:xiaoming")
+    reply = api.get(f"/admin/pledges/{made['pledge_id']}", headers=operator_headers())
+    assert reply.status == 200 and reply.json["contact"] == "wechat:xiaoming"
+    assert "wechat" not in api.get("/projects/laiwu-cottages/pledges").text
+    missing = api.get("/admin/pledges/p_000000000000000000000000", headers=operator_headers())
+    assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
+
+
+def test_confirm_paid_is_idempotent_and_moves_paid_fen(api: Any, moto_table: str) -> None:
+    made = make_pledge(api, amount=2000)
+    path = f"/admin/pledges/{made['pledge_id']}/paid"
+    first = api.post(path, headers=operator_headers(), body={"payment_ref": "WX-0001"})
+    assert first.status == 200 and first.json["status"] == "paid" and first.json["payment_ref"] == "WX-0001"
+    again = api.post(path, headers=operator_headers())
+    assert again.status == 200 and again.json["status"] == "paid"
+    progress = api.get("/projects/laiwu-cottages/progress").json
+    assert progress["paid_fen"] == 2000 and progress["raised_fen"] == 2000
+    invariants.check(invariants.scan(moto_table))
+    bad = api.post(path, headers=operator_headers(), body={"payment_ref": "x", "extra": 1})
+    assert bad.status == 400 and bad.json["code"] == "unknown_field"
+    assert api.post(path, headers=operator_headers(), body={"payment_ref": 5}).json["code"] == "invalid_field"
+    missing = api.post("/admin/pledges/p_000000000000000000000000/paid", headers=operator_headers())
+    assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
+
+
+def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table: str) -> None:
+    # Goteo-style: one matched pledge per donor, ¥100 per pledge, ¥500 per project.
+    first = api.pledge("goteo-school", "key-goteo-c1", pledge_body(amount=20000, donor="donor-goteo-1")).json
+    assert first["match_fen"] == 10000 and first["match_reason"] == "pledge_cap"
+    second = api.pledge("goteo-school", "key-goteo-c2", pledge_body(amount=20000, donor="donor-goteo-1")).json
+    assert second["match_fen"] == 0 and second["match_reason"] == "donor_cap"
+    pool_before = api.get("/campaigns/goteo").json["remaining_fen"]
+    cancelled = api.post(f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers(), body={"reason": "重复捐款"})
+    assert cancelled.status == 200 and cancelled.json["status"] == "cancelled" and cancelled.json["cancel_reason"] == "重复捐款"
+    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000
+    # the donor's one matched pledge is free again
+    third = api.pledge("goteo-school", "key-goteo-c3", pledge_body(amount=5000, donor="donor-goteo-1")).json
+    assert third["match_fen"] == 5000 and third["match_reason"] is None
+    progress = api.get("/projects/goteo-school/progress").json
+    assert progress["raised_fen"] == 25000 and progress["matched_fen"] == 5000 and progress["donor_count"] == 1
+    again = api.post(f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers())
+    assert again.status == 200 and again.json["status"] == "cancelled"
+    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000 - 5000
+    paid = api.post(f"/admin/pledges/{first['pledge_id']}/paid", headers=operator_headers())
+    assert paid.status == 409 and paid.json["code"] == "pledge_cancelled"
+    wall = api.get("/projects/goteo-school/pledges").json["pledges"]
+    assert first["pledge_id"] not in {p["pledge_id"] for p in wall}
+    invariants.check(invariants.scan(moto_table))
+
+
+def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: str) -> None:
+    made = make_pledge(api, amount=700, team_id="team-a")
+    api.post(f"/admin/pledges/{made['pledge_id']}/paid", headers=operator_headers())
+    api.post(f"/admin/pledges/{made['pledge_id']}/cancel", headers=operator_headers())
+    progress = api.get("/projects/laiwu-cottages/progress").json
+    assert progress["raised_fen"] == progress["paid_fen"] == progress["matched_fen"] == 0
+    assert progress["donor_count"] == progress["pledge_count"] == 0
+    team = api.get("/teams/team-a").json
+    assert team["raised_fen"] == 0 and team["donor_count"] == 0
+    invariants.check(invariants.scan(moto_table))
+
+
+# ---- signed payment notifications ----------------------------------------------------
+
+
+def signed(body: dict[str, Any], *, secret: str = PAYMENT_SECRET, at: int | None = None) -> tuple[bytes, dict[str, str]]:
+    from chalicelib.payments import sign
+
+    raw = json.dumps(body).encode()
+    stamp = str(int(time.time()) if at is None else at)
+    return raw, {
+        "content-type": "application/json",
+        "X-Qingyi-Timestamp": stamp,
+        "X-Qingyi-Signature": "sha256=" + sign(secret.encode(), stamp, raw),
+    }
+
+
+def test_signed_notification_marks_paid_once_and_refuses_replay(api: Any) -> None:
+    made = make_pledge(api, amount=1500)
+    note = {"pledge_id": made["pledge_id"], "amount_fen": 1500, "nonce": "nonce-0001-abcdef", "payment_ref": "WX-9"}
+    raw, headers = signed(note)
+    first = api.post("/payments/notifications", headers=headers, raw=raw)
+    assert first.status == 200 and first.json == {"pledge_id": made["pledge_id"], "status": "paid"}
+    replay = api.post("/payments/notifications", headers=headers, raw=raw)
+    assert replay.status == 409 and replay.json["code"] == "notification_replayed"
+    assert api.get("/projects/laiwu-cottages/progress").json["paid_fen"] == 1500
+
+
+@pytest.mark.parametrize(
+    "tamper, status, code",
+    [
+        ("secret", 401, "signature_invalid"),
+        ("old", 401, "signature_invalid"),
+        ("future", 401, "signature_invalid"),
+        ("body", 401, "signature_invalid"),
+        ("nosig", 401, "signature_invalid"),
+        ("amount", 409, "amount_mismatch"),
+        ("unknown", 404, "unknown_pledge"),
+        ("extra", 400, "unknown_field"),
+        ("nonce", 400, "invalid_field"),
+    ],
+)
+def test_bad_notifications_are_refused(api: Any, tamper: str, status: int, code: str) -> None:
+    made = make_pledge(api, amount=1500)
+    note: dict[str, Any] = {"pledge_id": made["pledge_id"], "amount_fen": 1500, "nonce": f"nonce-{tamper}-123456"}
+    if tamper == "amount":
+        note["amount_fen"] = 1499
+    if tamper == "unknown":
+        note["pledge_id"] = "p_000000000000000000000000"
+    if tamper == "extra":
+        note["status"] = "paid"
+    if tamper == "nonce":
+        note["nonce"] = "short"
+    raw, headers = signed(
+        note,
+        secret="wrong" if tamper == "secret" else PAYMENT_SECRET,
+        at=int(time.time()) + {"old": -301, "future": 301}.get(tamper, 0),
+    )
+    if tamper == "body":
+        raw = raw.replace(b"1500", b"1501")
+    if tamper == "nosig":
+        del headers["X-Qingyi-Signature"]
+    reply = api.post("/payments/notifications", headers=headers, raw=raw)
+    assert reply.status == status and reply.json["code"] == code
+    assert api.get(f"/admin/pledges/{made['pledge_id']}", headers=operator_headers()).json["status"] == "pledged"
+
+
+def test_notifications_need_a_configured_secret(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QINGYI_PAYMENT_SECRET")
+    raw, headers = signed({"pledge_id": "p_x", "amount_fen": 1, "nonce": "nonce-12345678"})
+    reply = api.post("/payments/notifications", headers=headers, raw=raw)
+    assert reply.status == 503 and reply.json["code"] == "not_configured"
+
+
+# ---- export and settlement ----------------------------------------------------------------
+
+
+def test_csv_export(api: Any) -> None:
+    make_pledge(api, "key-csv-00001", amount=1000, display_name="=HYPERLINK(1)", contact="13900000000")
+    api.pledge("goteo-school", "key-csv-00002", pledge_body(amount=500))
+    reply = api.get("/admin/exports/pledges.csv", headers=operator_headers())
+    assert reply.status == 200 and reply.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(reply.text.lstrip("\ufeff"))))
+    assert len(rows) == 2
+    row = next(r for r in rows if r["project_id"] == "laiwu-cottages")
+    assert row["contact"] == "13900000000" and row["display_name"].startswith("'=")
+    only = api.get("/admin/exports/pledges.csv?project_id=goteo-school", headers=operator_headers())
+    assert len(list(csv.DictReader(io.StringIO(only.text.lstrip("\ufeff"))))) == 1
+    by_campaign = api.get("/admin/exports/pledges.csv?campaign_id=tencent-99", headers=operator_headers())
+    assert len(list(csv.DictReader(io.StringIO(by_campaign.text.lstrip("\ufeff"))))) == 1
+    for query, code in [("project_id=nope", "unknown_project"), ("campaign_id=nope", "unknown_campaign"), ("x=1", "invalid_query")]:
+        assert api.get(f"/admin/exports/pledges.csv?{query}", headers=operator_headers()).json["code"] == code
+
+
+def test_settle_after_the_window_freezes_a_yaml_summary(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_pledge(api, "key-settle-001", amount=3000, donor="donor-s1", team_id="team-a")
+    make_pledge(api, "key-settle-002", amount=2000, donor="donor-s2")
+    cancelled = make_pledge(api, "key-settle-003", amount=9000, donor="donor-s3")
+    api.post(f"/admin/pledges/{cancelled['pledge_id']}/cancel", headers=operator_headers())
+    early = api.post("/admin/campaigns/tencent-99/settle", headers=operator_headers(ADMIN_TOKEN))
+    assert early.status == 409 and early.json["code"] == "campaign_open"
+    not_yet = api.get("/admin/campaigns/tencent-99/settlement", headers=operator_headers())
+    assert not_yet.status == 404 and not_yet.json["code"] == "not_found"
+
+    monkeypatch.setenv("QINGYI_NOW", "2021-09-12T12:00:00+08:00")
+    reply = api.post("/admin/campaigns/tencent-99/settle", headers=operator_headers(ADMIN_TOKEN))
+    assert reply.status == 200 and reply.headers["content-type"].startswith("text/yaml")
+    summary = yaml.safe_load(reply.text)
+    assert summary["campaign_id"] == "tencent-99" and summary["reconciled"] is True
+    assert summary["committed_fen"] == summary["matched_fen"] == 5000
+    assert summary["content_path"] == "content/settlements/tencent-99.yaml"
+    project = next(p for p in summary["projects"] if p["project_id"] == "laiwu-cottages")
+    assert project["raised_fen"] == 5000 and project["donor_count"] == 2 and project["pledge_count"] == 2
+    assert project["teams"] == [
+        {"team_id": "team-a", "name": "莱芜一中校友队", "raised_fen": 3000, "pledge_count": 1, "donor_count": 1}
+    ]
+    assert "donor-s" not in reply.text and "donor_ref" not in reply.text
+
+    # frozen: a later pledge (outside the window, so not in the campaign) changes nothing
+    make_pledge(api, "key-settle-004", amount=100, donor="donor-s4")
+    again = api.post("/admin/campaigns/tencent-99/settle", headers=operator_headers(ADMIN_TOKEN))
+    assert yaml.safe_load(again.text) == summary
+    stored = api.get("/admin/campaigns/tencent-99/settlement", headers=operator_headers())
+    assert yaml.safe_load(stored.text) == summary
+    assert api.post("/admin/campaigns/nope/settle", headers=operator_headers(ADMIN_TOKEN)).json["code"] == "unknown_campaign"
