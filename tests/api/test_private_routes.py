@@ -98,6 +98,8 @@ def request_for(method: str, path: str, world: dict[str, Any], n: int) -> tuple[
     for name, value in ids.items():
         url = url.replace("{" + name + "}", value)
     assert "{" not in url, f"no id for {path}: extend request_for"
+    if path.endswith("/pledges.csv"):
+        url += "?project_id=laiwu-cottages"  # one project: the positive control stays cheap
     headers: dict[str, str] = {}
     body: Any = None
     if method == "POST":
