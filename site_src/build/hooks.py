@@ -62,13 +62,27 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+class GeneratedPage(File):
+    """A generated Markdown page that says whether its text changed since the last build, so that
+    ``mkdocs serve --dirty`` re-renders only the pages an edit touched (a clean build renders all)."""
+
+    changed = True
+
+    def is_modified(self) -> bool:
+        return self.changed or not os.path.isfile(self.abs_dest_path)
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     build = state.STATE.build
     assert build is not None
     started = time.monotonic()
     pages = build.markdown_pages()
+    previous = state.STATE.pages
     for uri, text in pages.items():
-        files.append(File.generated(config, uri, content=text))
+        page = GeneratedPage.generated(config, uri, content=text)
+        page.changed = previous.get(uri) != text
+        files.append(page)
+    state.STATE.pages = pages
     for uri, path in build.asset_files():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     _say(f"青益：生成 {len(pages)} 个页面（{time.monotonic() - started:.1f} 秒） / generated {len(pages)} pages")
@@ -86,6 +100,9 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    from site_src.build.build import content_root
+
+    server.watch(str(content_root()))  # QINGYI_CONTENT may point outside the repository
     return server
 
 

@@ -23,6 +23,7 @@ class State:
     cottages: CottageCache = field(default_factory=CottageCache)
     content: Any = None  # content.ParseCache, created on first use
     digests: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> file digest
+    pages: dict[str, str] = field(default_factory=dict)  # generated Markdown of the last build, by src_uri
 
 
 STATE = State()

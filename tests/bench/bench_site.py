@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -196,8 +197,91 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--no-stock", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--serve", action="store_true",
+                        help="instead: time an edited YAML file showing under `mkdocs serve --dirty`")
     args = parser.parse_args()
+    if args.serve:
+        print(json.dumps(serve_latency(args.records)), flush=True)
+        return
     print(json.dumps(run(args.records, stock=not args.no_stock, keep=args.keep)), flush=True)
+
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str | None:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def serve_latency(records: int, edits: int = 3) -> dict:
+    """Start `mkdocs serve --dirty` on N cottages, edit one YAML file, time until the page shows it."""
+    work = Path(tempfile.mkdtemp(prefix="qingyi-serve-"))
+    proc = None
+    log = None
+    try:
+        content = work / "content"
+        shutil.copytree(REPO / "content", content)
+        _parallel(_write_range, content / "cottages", records)
+        port = _free_port()
+        mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+        env = dict(os.environ, QINGYI_CONTENT=str(content), NO_MKDOCS_2_WARNING="1",
+                   PYTHONPATH=f"{REPO}:{REPO / 'api'}")
+        log = open(work / "serve.log", "w")  # noqa: SIM115 - closed with the server, in finally
+        started = time.monotonic()
+        proc = subprocess.Popen([mkdocs, "serve", "--dirty", "--livereload",
+                                 "-a", f"127.0.0.1:{port}", "-f", str(REPO / "mkdocs.yml")],
+                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/cottages/HC-{FIRST:03d}.html"
+        deadline = time.monotonic() + 600
+        while _get(url) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("mkdocs serve did not come up:\n" + (work / "serve.log").read_text()[-3000:])
+            time.sleep(0.2)
+        initial = time.monotonic() - started
+        time.sleep(2)  # let the watcher settle after the first build
+        target = content / "cottages" / f"HC-{FIRST:03d}.yml"
+        seen = []
+        for i in range(edits):
+            marker = ["小星", "小禾", "小树"][i % 3]
+            text = target.read_text(encoding="utf-8")
+            new = re.sub(r"^alias: .*$", f"alias: {marker}", text, flags=re.M)
+            if new == text:
+                new = re.sub(r"^alias: .*$", "alias: 小麦", text, flags=re.M)
+                marker = "小麦"
+            t0 = time.monotonic()
+            target.write_text(new, encoding="utf-8")
+            while True:
+                page = _get(url) or ""
+                if f"化名</dt><dd>{marker}<" in page:
+                    break
+                if time.monotonic() - t0 > 120:
+                    raise SystemExit("the edit never showed:\n" + (work / "serve.log").read_text()[-3000:])
+                time.sleep(0.05)
+            seen.append(round(time.monotonic() - t0, 2))
+            time.sleep(1.5)
+        return {"records": records, "serve_initial_seconds": round(initial, 1), "edit_visible_seconds": seen}
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if log is not None:
+            log.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
