@@ -350,7 +350,10 @@ class Ledger:
                 self._backoff(attempt)
                 continue
             if bonus_check is not None:
-                self._maybe_grant_bonus(bonus_check)
+                try:
+                    self._maybe_grant_bonus(bonus_check)
+                except (errors.ConditionFailed, errors.Contention, errors.Throttled, errors.ServiceBusy):
+                    pass  # the pledge stands; the next pledge under the team tries the bonus again
             return outcome
         raise self._busy()
 

@@ -78,6 +78,8 @@ class QingyiChalice(Chalice):
                     result = view(*args, **kw)
                 except errors.ApiError as exc:
                     return error_response(exc)
+                except (errors.Throttled, errors.Contention):
+                    return error_response(errors.ServiceBusy(retry_after=1))
                 except Exception:  # noqa: BLE001 - last resort: never leak a trace to the public
                     log.exception("unhandled error on %s", path)
                     return error_response(errors.InternalError())

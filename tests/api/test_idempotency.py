@@ -1,0 +1,71 @@
+"""Idempotency-Key: 1,000 random retries never count a pledge twice."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from tests.api import invariants
+from tests.api.conftest import pledge_body
+
+RETRIES = 1000
+KEYS = 60
+
+
+def test_a_thousand_random_retries_never_double_count(api: Any, moto_table: str) -> None:
+    rng = random.Random(20210907)
+    bodies = {
+        f"retry-key-{i:04d}": pledge_body(
+            amount=rng.randint(100, 20000),
+            donor=f"donor-retry-{rng.randrange(20):03d}",
+            **({"team_id": "team-a"} if rng.random() < 0.3 else {}),
+        )
+        for i in range(KEYS)
+    }
+    first: dict[str, dict[str, Any]] = {}
+    mismatches = 0
+    for _ in range(RETRIES):
+        key = rng.choice(list(bodies))
+        body = dict(bodies[key])
+        changed = rng.random() < 0.05
+        if changed:
+            body["amount_fen"] += 1
+        reply = api.pledge("laiwu-cottages", key, body)
+        if changed and key in first:
+            assert reply.status == 409 and reply.json["code"] == "idempotency_mismatch"
+            mismatches += 1
+            continue
+        if changed:  # the first use of a key defines its body
+            bodies[key] = body
+        assert reply.status == 201, reply.json
+        if key in first:
+            assert reply.json == first[key], "a retry must replay the first response exactly"
+        else:
+            first[key] = reply.json
+
+    items = invariants.scan(moto_table)
+    recorded = invariants.pledges(items)
+    assert len(recorded) == len(first) and mismatches > 0
+    assert {p["pledge_id"] for p in recorded} == {r["pledge_id"] for r in first.values()}
+    progress = api.get("/projects/laiwu-cottages/progress").json
+    assert progress["pledge_count"] == len(first)
+    assert progress["raised_fen"] == sum(bodies[k]["amount_fen"] for k in first)
+    invariants.check(items)
+
+
+def test_the_same_key_on_another_project_is_another_pledge(api: Any) -> None:
+    a = api.pledge("laiwu-cottages", "shared-key-0001", pledge_body()).json
+    b = api.pledge("goteo-school", "shared-key-0001", pledge_body()).json
+    assert a["pledge_id"] != b["pledge_id"]
+
+
+def test_key_order_and_whitespace_do_not_make_a_different_body(api: Any) -> None:
+    import json
+
+    body = pledge_body(amount=1234)
+    raw_a = json.dumps(body).encode()
+    raw_b = json.dumps(dict(reversed(list(body.items()))), indent=2).encode()
+    headers = {"Idempotency-Key": "order-key-0001", "content-type": "application/json"}
+    a = api.post("/projects/laiwu-cottages/pledges", headers=headers, raw=raw_a)
+    b = api.post("/projects/laiwu-cottages/pledges", headers=headers, raw=raw_b)
+    assert a.status == b.status == 201 and a.json == b.json
