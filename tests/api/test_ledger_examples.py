@@ -1,0 +1,104 @@
+"""Worked examples from real platforms, through the app and the ledger: the state the
+rules see is read from DynamoDB and every limit is enforced by the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api import invariants
+from tests.api.conftest import operator_headers, pledge_body
+
+
+def pledge(api: Any, project: str, key: str, amount: int, donor: str, **extra: Any) -> dict[str, Any]:
+    # one address per donor, so only the donor-key velocity check is in play here
+    source = f"10.{sum(donor.encode()) % 250}.{len(donor)}.1"
+    reply = api.pledge(project, key, pledge_body(amount=amount, donor=donor, **extra), source=source)
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def test_tencent_style_999_yuan_per_donor_per_day(api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str) -> None:
+    a = pledge(api, "laiwu-cottages", "tx-key-0001", 60000, "donor-tencent")
+    assert (a["match_fen"], a["match_reason"]) == (60000, None)
+    b = pledge(api, "laiwu-cottages", "tx-key-0002", 50000, "donor-tencent")
+    assert (b["match_fen"], b["match_reason"]) == (39900, "donor_cap")
+    c = pledge(api, "laiwu-cottages", "tx-key-0003", 99, "donor-other")
+    assert (c["match_fen"], c["match_reason"]) == (0, "below_minimum")
+    monkeypatch.setenv("QINGYI_NOW", "2021-09-08T00:00:01+08:00")  # a new Beijing day
+    d = pledge(api, "laiwu-cottages", "tx-key-0004", 10000, "donor-tencent")
+    assert (d["match_fen"], d["match_reason"]) == (10000, None)
+    invariants.check(invariants.scan(moto_table))
+
+
+def test_goteo_style_one_matched_pledge_and_a_project_cap(api: Any, moto_table: str) -> None:
+    results = [pledge(api, "goteo-school", f"goteo-key-{i:03d}", 15000, f"donor-goteo-{i}") for i in range(6)]
+    assert [r["match_fen"] for r in results] == [10000] * 5 + [0]
+    assert [r["match_reason"] for r in results] == ["pledge_cap"] * 5 + ["project_cap"]
+    assert api.get("/projects/goteo-school/progress").json["matched_fen"] == 50000
+    invariants.check(invariants.scan(moto_table))
+
+
+def test_globalgiving_tiers_project_cap_and_team_bonus(api: Any, moto_table: str) -> None:
+    assert pledge(api, "gg-library", "gg-key-0001", 20000, "donor-gg-1")["match_fen"] == 4000  # 20%
+    assert pledge(api, "gg-library", "gg-key-0002", 60000, "donor-gg-2")["match_fen"] == 18000  # 30%
+    big = pledge(api, "gg-library", "gg-key-0003", 150000, "donor-gg-3")  # only the first ¥1,000, at 40%
+    assert (big["match_fen"], big["match_reason"]) == (40000, "pledge_cap")
+    matched = 62000
+    n = 4
+    while matched < 200000:
+        r = pledge(api, "gg-library", f"gg-key-{n:04d}", 100000, f"donor-gg-{n}")
+        matched += r["match_fen"]
+        n += 1
+    assert matched == 200000
+    capped = pledge(api, "gg-library", f"gg-key-{n:04d}", 100000, "donor-gg-x")
+    assert (capped["match_fen"], capped["match_reason"]) == (0, "project_cap")
+    # the team reaches ¥1,000: the project's cap grows by ¥500
+    team = pledge(api, "gg-library", "gg-key-team1", 100000, "donor-gg-team", team_id="team-gg")
+    assert team["match_reason"] == "project_cap"
+    after = pledge(api, "gg-library", "gg-key-after", 100000, "donor-gg-after")
+    assert (after["match_fen"], after["match_reason"]) == (40000, None)
+    last = pledge(api, "gg-library", "gg-key-last", 100000, "donor-gg-last")
+    assert (last["match_fen"], last["match_reason"]) == (10000, "project_cap")
+    figures = invariants.check(invariants.scan(moto_table))
+    assert figures["gg-tiers.gg-library.cap_fen"] == 250000
+    assert figures["gg-tiers.gg-library.matched_fen"] == 250000
+
+
+def test_velocity_flags_the_sixth_pledge_a_minute_but_records_it(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):
+        monkeypatch.setenv("QINGYI_NOW", f"2021-09-07T10:00:{i * 5:02d}+08:00")
+        assert pledge(api, "laiwu-cottages", f"vel-key-{i:04d}", 1000, "donor-fast")["match_reason"] is None
+    monkeypatch.setenv("QINGYI_NOW", "2021-09-07T10:00:30+08:00")
+    sixth = pledge(api, "laiwu-cottages", "vel-key-0005", 1000, "donor-fast")
+    assert (sixth["match_fen"], sixth["match_reason"], sixth["flagged"]) == (0, "velocity", True)
+    assert "频繁" in sixth["match_note"]
+    assert api.get("/projects/laiwu-cottages/progress").json["raised_fen"] == 6000
+    record = api.get(f"/admin/pledges/{sixth['pledge_id']}", headers=operator_headers()).json
+    assert record["flagged"] is True
+    monkeypatch.setenv("QINGYI_NOW", "2021-09-07T10:01:20+08:00")  # a minute later the donor is matched again
+    assert pledge(api, "laiwu-cottages", "vel-key-0006", 1000, "donor-fast")["match_reason"] is None
+
+
+def test_velocity_per_source_address(api: Any) -> None:
+    for i in range(5):
+        r = api.pledge("laiwu-cottages", f"src-key-{i:04d}", pledge_body(amount=1000, donor=f"donor-src-{i}"), source="203.0.113.9")
+        assert r.json["match_reason"] is None
+    sixth = api.pledge("laiwu-cottages", "src-key-0005", pledge_body(amount=1000, donor="donor-src-5"), source="203.0.113.9")
+    assert sixth.json["match_reason"] == "velocity" and sixth.json["flagged"] is True
+    other = api.pledge("laiwu-cottages", "src-key-0006", pledge_body(amount=1000, donor="donor-src-6"), source="198.51.100.7")
+    assert other.json["match_reason"] is None
+
+
+def test_pool_runs_out_with_a_partial_match_then_none(api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str) -> None:
+    monkeypatch.setenv("QINGYI_NOW", "2021-09-07T20:00:00+08:00")  # inside the evening session
+    assert pledge(api, "evening-project", "eve-key-0001", 60000, "donor-eve-1")["match_fen"] == 60000
+    partial = pledge(api, "evening-project", "eve-key-0002", 50000, "donor-eve-2")
+    assert (partial["match_fen"], partial["match_reason"]) == (40000, "pool_exhausted")
+    none = pledge(api, "evening-project", "eve-key-0003", 1000, "donor-eve-3")
+    assert (none["match_fen"], none["match_reason"]) == (0, "pool_exhausted")
+    campaign = api.get("/campaigns/evening").json
+    assert (campaign["committed_fen"], campaign["remaining_fen"]) == (100000, 0)
+    assert api.get("/projects/evening-project/progress").json["raised_fen"] == 111000
+    invariants.check(invariants.scan(moto_table))
