@@ -232,18 +232,18 @@ def test_the_exported_fields_validate_against_the_need_model(vapi: Any) -> None:
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[Any, str, str]]:
-    from local import deploy_table, start_moto
+    from local import start_moto
 
     base_env(monkeypatch)
     volunteer_env(monkeypatch, tmp_path)
     moto = start_moto(0)
     try:
-        table = deploy_table(moto.endpoint)
+        table = support.fresh_table(moto.endpoint)
         monkeypatch.setenv("QINGYI_DYNAMODB_ENDPOINT", moto.endpoint)
         monkeypatch.setenv("QINGYI_TABLE", table)
         import app as app_module
-        from chalicelib import services
 
+        from chalicelib import services
         from tests.api.gateway import Api
 
         services.reset()

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalicelib import openapi
 
+from chalicelib import openapi
+from tests.api import volunteer_support as support
 from tests.api.conftest import OPERATOR_TOKEN, PAYMENT_SECRET, base_env
 from tests.api.volunteer_support import (
     TEAM_A_TOKEN,
@@ -63,19 +64,19 @@ def find_leaks(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A moto server holding every private string, the app over it, and the env a site build sees."""
-    from local import deploy_table, start_moto
+    from local import start_moto
 
     with pytest.MonkeyPatch.context() as patch:
         base_env(patch)
         volunteer_env(patch, tmp_path_factory.mktemp("catalogue"))
         moto = start_moto(0)
         try:
-            table = deploy_table(moto.endpoint)
+            table = support.fresh_table(moto.endpoint)
             patch.setenv("QINGYI_DYNAMODB_ENDPOINT", moto.endpoint)
             patch.setenv("QINGYI_TABLE", table)
             import app as app_module
-            from chalicelib import services
 
+            from chalicelib import services
             from tests.api.gateway import Api
 
             services.reset()

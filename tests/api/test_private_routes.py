@@ -17,8 +17,8 @@ import time
 from typing import Any
 
 import pytest
-from chalicelib import errors, openapi
 
+from chalicelib import errors, openapi
 from tests.api import volunteer_support as support
 from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, PAYMENT_SECRET, pledge_body
 from tests.api.volunteer_support import (

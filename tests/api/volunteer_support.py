@@ -129,18 +129,24 @@ def moto_account() -> Iterator[None]:
 def vapi(moto_account: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
     """The app with the volunteer catalogue and tokens, over a fresh table made from infra/data.yaml."""
     import app as app_module
-    from chalicelib import services
 
+    from chalicelib import services
     from tests.api.gateway import Api
 
     base_env(monkeypatch)
     volunteer_env(monkeypatch, tmp_path)
-    table = f"qingyi-test-{uuid.uuid4().hex[:12]}"
-    create_tables(boto3.client("dynamodb"), table)
+    table = fresh_table()
     monkeypatch.setenv("QINGYI_TABLE", table)
     services.reset()
     yield Api(app_module.app)
     services.reset()
+
+
+def fresh_table(endpoint: str | None = None) -> str:
+    """A new, uniquely named table from infra/data.yaml's definition (on a moto server if endpoint is given)."""
+    table = f"qingyi-test-{uuid.uuid4().hex[:12]}"
+    create_tables(boto3.client("dynamodb", endpoint_url=endpoint), table)
+    return table
 
 
 def scan(table: str, client: Any = None) -> list[dict[str, Any]]:
