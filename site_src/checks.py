@@ -399,15 +399,13 @@ def _yaml_path(catalogue_path: tuple[Any, ...]) -> tuple[Any, ...]:
 @check
 def campaign_rules_accepted_by_matching(loaded: Loaded) -> Iterator[ContentError]:
     # The matching rules are written once, in the API; the build asks them whether a campaign makes sense.
-    from api.chalicelib.rules import Campaign as RulesCampaign
-    from api.chalicelib.rules import RulesInvalid
-
     from .catalogue import campaign_entry
+    from .matching_rules import rules
 
     for c in loaded.of(Campaign).values():
         try:
-            RulesCampaign.from_catalogue(campaign_entry(c))
-        except RulesInvalid as exc:
+            rules.Campaign.from_catalogue(campaign_entry(c))
+        except rules.RulesInvalid as exc:
             for p in exc.problems:
                 yield _err(loaded, c, _yaml_path(tuple(p.path)), p.code, p.zh, p.en,
                            "按配捐规则说明修改", "change the rule as the message says")

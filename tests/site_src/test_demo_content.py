@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from api.chalicelib.matching import is_open
-from api.chalicelib.rules import Campaign as RulesCampaign
+from chalicelib.matching import is_open
+from chalicelib.rules import Campaign as RulesCampaign
 from site_src.catalogue import build_catalogue
 from site_src.loader import Loaded
 from site_src.models import Campaign, Cottage, Need, Organisation, Programme, Project, Team, VentureProject
