@@ -229,9 +229,11 @@ def public_status(catalogue: Catalogue, need: dict[str, Any], held: dict[str, An
     """A need on the needs board: its live stage and who holds it, by public name only."""
     stage = need.get("stage")
     live = held if held is not None and held.get("status") in LIVE else None
+    team_id: str | None
+    out_stage: str | None
+    claim_status: str | None
     if stage == "published" and live is not None:
-        team_id: str | None = live["team_id"]
-        out_stage, claim_status = "claimed", live["status"]
+        team_id, out_stage, claim_status = live["team_id"], "claimed", live["status"]
     else:
         team_id = need.get("claimed_by") if stage not in ("need", "published") else None
         out_stage, claim_status = stage, None
