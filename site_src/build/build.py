@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from .pages import Pages, generate
 from .site import Site, listing_url, url_of
 from .state import State
 
+log = logging.getLogger("mkdocs.plugins.qingyi")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EDITORS = Path(__file__).resolve().parent.parent / "docs" / "editors"
 
@@ -88,18 +91,26 @@ class Build:
 
     # ---- written straight to the site folder ----------------------------------------
 
-    def write_static(self, site_dir: Path) -> dict[str, int]:
+    def write_static(self, site_dir: Path) -> dict[str, Any]:
+        marks = [time.monotonic()]
         prerendered = self.state.content.prerendered if self.state.content is not None else {}
         if self.staging is not None:
             merge_staging(self.staging, site_dir)
+        marks.append(time.monotonic())
         writer = CottageWriter(self.site, site_dir, self.shell, self.state.cottages, self.state.digests)
         cottages = writer.write_cottages(prerendered) + len(prerendered)
+        marks.append(time.monotonic())
         before = writer.written
         entries = writer.write_listings()
         listings = writer.written - before
+        marks.append(time.monotonic())
         data = self.opendata.write(site_dir)
+        marks.append(time.monotonic())
         self._extend_search(site_dir, entries)
-        return {"cottages": cottages, "listings": listings, "data": data}
+        marks.append(time.monotonic())
+        names = ["merge", "cottages", "listings", "open data", "search"]
+        timings = ", ".join(f"{n} {b - a:.1f}s" for n, a, b in zip(names, marks, marks[1:], strict=False))
+        return {"cottages": cottages, "listings": listings, "data": data, "timings": timings}
 
     def _extend_search(self, site_dir: Path, entries: list[dict[str, str]]) -> None:
         index = site_dir / "search" / "search_index.json"
@@ -125,8 +136,11 @@ def prepare(config: MkDocsConfig, state: State) -> Build:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    t0 = time.monotonic()
     site = Site(loaded, api_url=str(config.extra.get("api_url", "")))
+    t1 = time.monotonic()
     build = Build(site=site, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
                   site_name=config.site_name, shell=shell, staging=staging)
     build.records = sum(len(v) for v in loaded.records.values())
+    log.debug(f"site model {t1 - t0:.1f}s, open data {time.monotonic() - t1:.1f}s")
     return build

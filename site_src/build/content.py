@@ -24,8 +24,10 @@ ones. tests/site_src/test_site_content.py checks that every invalid example fail
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,8 @@ from ..models import BY_FOLDER, KINDS, Record
 from ..pipeline import check_content, schema_ref
 from ..yamlsrc import Source, load_text
 from .state import ContentFailed, State
+
+log = logging.getLogger("mkdocs.plugins.qingyi")
 
 #: Fewer files than this are handled in-process (forking costs more than it saves).
 PARALLEL_FROM = 3000
@@ -242,7 +246,9 @@ def fast_check(root: Path, cache: ParseCache | None = None, render: RenderFactor
     """
     global _RENDER
     cache = cache if cache is not None else ParseCache()
+    t0 = time.monotonic()
     items, stats, unknown = _walk(root)
+    t_walk = time.monotonic()
     results: list[FileResult | None] = []
     todo: list[int] = []
     for i, (item, st) in enumerate(zip(items, stats, strict=True)):
@@ -273,6 +279,7 @@ def fast_check(root: Path, cache: ParseCache | None = None, render: RenderFactor
     else:
         for i, res in zip(todo, _handle_many([items[i] for i in todo]), strict=True):
             results[i] = res
+    t_parse = time.monotonic()
     cache.parsed += len(todo)
     cache.prerendered = {}
     for i in todo:
@@ -309,7 +316,11 @@ def fast_check(root: Path, cache: ParseCache | None = None, render: RenderFactor
         by_id[record.id] = record
         loaded.sources[(res.kind, record.id)] = Source(file=res.name, data=None, text="")
         digests[(res.kind, record.id)] = res.digest
-    if bad or run_checks(loaded):
+    t_merge = time.monotonic()
+    failed = bad or bool(run_checks(loaded))
+    log.debug(f"content: walk {t_walk - t0:.1f}s, parse {t_parse - t_walk:.1f}s ({len(todo)} files), "
+              f"merge {t_merge - t_parse:.1f}s, cross-record checks {time.monotonic() - t_merge:.1f}s")
+    if failed:
         return None, digests
     return loaded, digests
 

@@ -118,13 +118,7 @@ class CottageWriter:
         self.version = _template_version() + "".join(shell.css)
         self.written = 0
         self._cottage_dir = False
-        self._dates: dict[Any, str] = {}
-
-    def day_text(self, day: Any) -> str:
-        text = self._dates.get(day)
-        if text is None:
-            text = self._dates[day] = fmt.date(day)
-        return text
+        self._lines: dict[tuple[str, Any], str] = {}
 
     # ---- one page per cottage -------------------------------------------------
 
@@ -139,18 +133,28 @@ class CottageWriter:
         """Changes whenever the page would: the record's file, the names it shows, the template."""
         return "\x00".join((self.version, source_key, *self._names(c)))
 
+    def _stage_line(self, name: str, day: Any) -> str:
+        line = self._lines.get((name, day))
+        if line is None:
+            label = COTTAGE_STAGE_ZH[name]
+            line = (f'<li class="qy-reached">{label}：<time datetime="{day.isoformat()}">{fmt.date(day)}</time></li>'
+                    if day is not None else f"<li>{label}（未到）</li>")
+            self._lines[(name, day)] = line
+        return line
+
     def render_cottage(self, c: Cottage) -> str:
+        """One page. The repeated pieces (stage lines, dates, money) are made once per build and reused."""
         batch, project, team = self._names(c)
         root, head, header, footer = self.shell.parts(1)
         stages = c.stages
         current = c.stage
-        rows = [(COTTAGE_STAGE_ZH[name], getattr(stages, name), getattr(stages, name) is not None)
-                for name in COTTAGE_STAGES]
+        stage_lines = "\n".join(self._stage_line(name, getattr(stages, name)) for name in COTTAGE_STAGES)
         return self.page_t.render(
             c=c, head=head, header=header, footer=footer, root=root, site_name=self.shell.site_name,
-            stage=COTTAGE_STAGE_ZH[current] if current else "摸排中", stages=rows, batch=batch, project=project,
-            team=team, cost=fmt.money(c.cost) if c.cost else "", day_text=self.day_text, activity_zh=ACTIVITY_ZH,
-            households="、".join(HOUSEHOLD_ZH[h] for h in c.household), township_url=listing_url("township", c.township),
+            stage=COTTAGE_STAGE_ZH[current] if current else "摸排中", stage_lines=stage_lines, batch=batch,
+            project=project, team=team, cost=fmt.money(c.cost) if c.cost else "", day_text=fmt.date,
+            activity_zh=ACTIVITY_ZH, households="、".join(HOUSEHOLD_ZH[h] for h in c.household),
+            township_url=listing_url("township", c.township),
         )
 
     def write(self, url: str, html: str) -> None:

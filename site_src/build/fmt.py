@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_currency, format_decimal
@@ -15,6 +16,7 @@ def _yuan(fen: int) -> Decimal:
     return Decimal(fen) / 100
 
 
+@lru_cache(maxsize=8192)
 def money(fen: int | None) -> str:
     """Fen as yuan with the currency sign: 177930000 -> '¥1,779,300'; fen kept when there are any."""
     if fen is None:
@@ -23,6 +25,7 @@ def money(fen: int | None) -> str:
     return format_currency(_yuan(fen), "CNY", format=pattern, locale=LOCALE, currency_digits=False)
 
 
+@lru_cache(maxsize=8192)
 def wan(fen: int | None) -> str:
     """Fen in the Chinese large units: 177930000 -> '177.93万元', 960000 -> '9,600元'."""
     if fen is None:
@@ -33,10 +36,12 @@ def wan(fen: int | None) -> str:
     return f"{format_compact_decimal(yuan, locale=LOCALE, fraction_digits=2)}元"
 
 
+@lru_cache(maxsize=8192)
 def count(n: int | None) -> str:
     return "—" if n is None else format_decimal(n, locale=LOCALE)
 
 
+@lru_cache(maxsize=8192)
 def date(d: dt.date | dt.datetime | None) -> str:
     """'2021年12月23日'."""
     if d is None:
@@ -46,6 +51,7 @@ def date(d: dt.date | dt.datetime | None) -> str:
     return format_date(d, format="long", locale=LOCALE)
 
 
+@lru_cache(maxsize=8192)
 def month(d: dt.date) -> str:
     return format_date(d, format="yyyy年M月", locale=LOCALE)
 

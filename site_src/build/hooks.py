@@ -95,6 +95,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     assert build is not None
     started = time.monotonic()
     written = build.write_static(Path(config.site_dir))
+    log.debug(f"post-build phases: {written.pop('timings', '')}")
     _say(f"青益：写出 {written['cottages']:,} 个小屋页、{written['listings']:,} 个列表页、{written['data']} 个数据文件"
          f"（{time.monotonic() - started:.1f} 秒） / wrote {written['cottages']:,} cottage pages")
 
