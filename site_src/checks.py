@@ -260,7 +260,7 @@ def cottage_in_service_has_acceptance_and_air_check(loaded: Loaded) -> Iterator[
                        "已验收的小屋必须属于一个有验收记录的批次", "a built cottage must belong to a batch with an acceptance record",
                        "填写 batch:", "set batch:")
             continue
-        needed = [("acceptance", batch.acceptance, "验收")]
+        needed: list[tuple[str, Any, str]] = [("acceptance", batch.acceptance, "验收")]
         if c.stage in ("air_checked", "in_service"):
             needed.append(("air_quality", batch.air_quality, "环境检测"))
         for name, rec, zh in needed:

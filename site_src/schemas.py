@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .models import KINDS
+from .models import KINDS, Record
 
 
-def schema_for(kind: type) -> dict:
+def schema_for(kind: type[Record]) -> dict:
     schema = kind.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"{kind.KIND}.schema.json"
