@@ -36,6 +36,11 @@ build: $(STAMP)
 catalogue: $(STAMP)
 	$(BIN)/python -m site_src catalogue --out api/chalicelib/catalogue.json
 
+# The API alone on 127.0.0.1:$${QINGYI_API_PORT:-8001} over moto (one request at a time), until Ctrl-C.
+api: $(STAMP)
+	@if [ -z "$$QINGYI_CATALOGUE" ]; then $(MAKE) --no-print-directory catalogue; fi
+	$(BIN)/python api/local.py
+
 # ---- the two commands ----------------------------------------------------
 serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:$${QINGYI_SITE_PORT:-8000}

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,8 +219,14 @@ def run() -> int:
     print(f"moto (one request at a time): {moto.endpoint}  table: {table}")
     print(f"catalogue: {where}")
     print(f"API: {api.url}  (OpenAPI: {api.url}/openapi.json)  Ctrl-C stops")
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
-        threading.Event().wait()
+        while True:  # sleep in short steps: Ctrl-C (SIGINT) is delivered between them
+            time.sleep(0.5)
     except KeyboardInterrupt:
         print("stopping")
     finally:
@@ -234,7 +242,6 @@ def spawn_moto() -> tuple[Any, str]:
     """
     import socket
     import subprocess
-    import time
 
     with socket.socket() as probe:
         probe.bind((LOOPBACK, 0))
