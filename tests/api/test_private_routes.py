@@ -218,3 +218,16 @@ def test_an_unreadable_token_map_refuses_everyone(vapi: Any, monkeypatch: pytest
     assert_refused(
         vapi.get("/admin/cottages/overdue-visits", headers=bearer(OPERATOR_TOKEN)), 401, "token_expired", "bad expiry"
     )
+
+
+def test_the_route_and_role_list_in_api_volunteers_md_names_every_route() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "api" / "VOLUNTEERS.md").read_text(encoding="utf-8")
+    listed = {
+        (line.split("|")[1].strip(), line.split("|")[2].strip().strip("`"))
+        for line in text.splitlines()
+        if line.startswith("| ") and line.count("|") == 4
+    }
+    missing = [(m, p) for m, p, *_ in openapi.ROUTES if (m, p) not in listed]
+    assert missing == [], f"add these routes and their roles to api/VOLUNTEERS.md: {missing}"
