@@ -16,7 +16,7 @@ history. A claim's ``contact`` and ``note`` are private: operator routes only.
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -148,7 +148,9 @@ def claim(
         raise errors.ClaimWindowClosed()
     for attempt in range(ATTEMPTS):
         claimed_at = clock.iso(ledger.now())
-        claim_id = "c_" + hashlib.sha256(f"claim\x1f{need_id}\x1f{team_id}\x1f{claimed_at}".encode()).hexdigest()[:20]
+        claim_id = "c_" + secrets.token_hex(
+            10
+        )  # random: a team may claim again after a rejection, even in frozen demo time
         item = {
             "need_id": need_id,
             "programme_id": need.get("programme_id"),

@@ -165,6 +165,13 @@ def test_reject_frees_the_need_for_another_team(vapi: Any) -> None:
     ]
 
 
+def test_the_same_team_may_claim_again_after_a_rejection(vapi: Any) -> None:
+    first = claim(vapi, "need-open").json["claim_id"]
+    vapi.post("/admin/needs/need-open/claim/reject", headers=bearer(OPERATOR_TOKEN))
+    again = claim(vapi, "need-open")  # the clock stands still in tests: same instant, new claim
+    assert again.status == 201 and again.json["claim_id"] != first
+
+
 def test_an_approved_claim_can_be_rejected_but_a_rejected_one_not_approved(vapi: Any) -> None:
     claim(vapi, "need-open")
     ops = bearer(OPERATOR_TOKEN)
