@@ -14,7 +14,6 @@ from infra.package_api import API_DIR, package
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
-STANDIN_APP = Path(__file__).with_name("standin_app")
 # The regions the stacks are meant for: us-east-1 (CloudFront certificates live
 # there) and Hong Kong, the region nearest the programmes' users.
 LINT_REGIONS = ["us-east-1", "ap-east-1"]
@@ -50,12 +49,6 @@ def cfn_lint(path: Path) -> list[str]:
     return [f"{path.name}:{m.linenumber}: {m.rule.id} {m.message}" for m in matches]
 
 
-def api_project_dir() -> Path:
-    """The real Chalice app once api/app.py and its config exist; until then a stand-in with the same shape."""
-    real = (API_DIR / "app.py").is_file() and (API_DIR / ".chalice" / "config.json").is_file()
-    return API_DIR if real else STANDIN_APP
-
-
 @pytest.fixture(scope="session")
 def packaged_api(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`chalice package` output (sam.yaml) for each stage, merged with infra/api-merge.yaml."""
@@ -63,15 +56,8 @@ def packaged_api(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # Lambda wheels for them, which is slow and needs the network, and the
     # template does not depend on them (the deploy workflow packages them).
     project = tmp_path_factory.mktemp("api-project") / "api"
-    shutil.copytree(
-        api_project_dir(),
-        project,
-        ignore=shutil.ignore_patterns("deployments", "__pycache__", ".pytest_cache"),
-    )
+    shutil.copytree(API_DIR, project, ignore=shutil.ignore_patterns("deployments", "__pycache__", ".pytest_cache"))
     (project / "requirements.txt").write_text("", encoding="utf-8")
-    # The stand-in uses the real hand-written policies.
-    for policy in (API_DIR / ".chalice").glob("policy-*.json"):
-        shutil.copy(policy, project / ".chalice" / policy.name)
     out = {}
     for stage in ("dev", "prod"):
         target = tmp_path_factory.mktemp(f"api-{stage}")
