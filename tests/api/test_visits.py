@@ -215,3 +215,54 @@ def test_summary_items_are_counters_only(vapi: Any) -> None:
     assert item["visit_count"] == 2 and item["d#2021-09-01"] == 2 and item["minutes"] == 120
     assert item["gsi1pk"] == f"VISITS#{PROGRAMME}"
     assert not any(isinstance(v, str) and "游泳" in v for v in item.values())
+
+
+# ---- faults: throttling and conflicts on a share of store calls ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "after"), [(0.10, False), (0.60, False), (0.30, True)], ids=["10%", "60%", "lost-30%"]
+)
+def test_faults_give_success_or_503_and_the_counts_equal_the_book(
+    vapi: Any, monkeypatch: pytest.MonkeyPatch, rate: float, after: bool
+) -> None:
+    import boto3
+
+    from chalicelib import services
+    from tests.api.test_faults import FaultyClient
+
+    ledger = services.ledger()
+    monkeypatch.setattr(ledger, "sleep", lambda _s: None)
+    client = FaultyClient(boto3.client("dynamodb"), rate=rate, seed=11, after=after)
+    monkeypatch.setattr(ledger.store, "_client", client)
+    accepted: set[str] = set()
+    busy: list[str] = []
+    for n in range(40):
+        key = f"visit-fault-{n:03d}"
+        reply = log_visit(vapi, "c-a1", key, visit_body(f"2021-08-{n % 28 + 1:02d}"))
+        assert reply.status in (201, 503), reply.text
+        if reply.status == 201:
+            accepted.add(reply.json["visit_id"])
+        else:
+            assert reply.json["code"] == "busy" and reply.headers["retry-after"] == "1"
+            busy.append(key)
+    claims = [
+        vapi.post(f"/needs/{n}/claims", headers=bearer(TEAM_A_TOKEN), body={}) for n in ("need-open", "need-open-2")
+    ]
+    assert all(c.status in (200, 201, 503) for c in claims), [c.text for c in claims]
+    assert sum(client.injected.values()) >= 4, client.injected
+    if rate > 0.5:
+        assert busy, "at 60% some visit must have run out of retries"
+    monkeypatch.setattr(ledger.store, "_client", client.real)
+    for key in busy:  # the client retries what got a 503: each counts once
+        reply = log_visit(vapi, "c-a1", key, visit_body(f"2021-08-{int(key[-3:]) % 28 + 1:02d}"))
+        assert reply.status == 201
+        accepted.add(reply.json["visit_id"])
+    items = support.scan_table()
+    visits = [i for i in items if i["sk"].startswith("VISIT#")]
+    (summary_item,) = [i for i in items if i["sk"] == "VISITS"]
+    assert {v["visit_id"] for v in visits} == accepted and len(accepted) == 40
+    assert summary_item["visit_count"] == 40 == sum(v for k, v in summary_item.items() if k.startswith("d#"))
+    holds = [i for i in items if i["sk"] == "CLAIM"]
+    records = [i for i in items if i["sk"].startswith("CLAIM#")]
+    assert sorted(h["claim_id"] for h in holds) == sorted(r["claim_id"] for r in records), "a claim was half-written"
