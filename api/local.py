@@ -219,6 +219,7 @@ def run() -> int:
     print(f"moto (one request at a time): {moto.endpoint}  table: {table}")
     print(f"catalogue: {where}")
     print(f"API: {api.url}  (OpenAPI: {api.url}/openapi.json)  Ctrl-C stops")
+
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 

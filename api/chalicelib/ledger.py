@@ -20,6 +20,7 @@ sub-pools and cap shards it came from.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -350,10 +351,11 @@ class Ledger:
                 self._backoff(attempt)
                 continue
             if bonus_check is not None:
-                try:
+                # The pledge stands whatever happens here; the next pledge under the team tries again.
+                with contextlib.suppress(
+                    errors.ConditionFailed, errors.Contention, errors.Throttled, errors.ServiceBusy
+                ):
                     self._maybe_grant_bonus(bonus_check)
-                except (errors.ConditionFailed, errors.Contention, errors.Throttled, errors.ServiceBusy):
-                    pass  # the pledge stands; the next pledge under the team tries the bonus again
             return outcome
         raise self._busy()
 
@@ -503,7 +505,9 @@ class Ledger:
         ops.append(marker_op)
         kinds.append("marker")
         if team_id:
-            ops.append(Update(keys.team_total(team_id, total_shard), add={**change, "donor_count": int(new_team_donor)}))
+            ops.append(
+                Update(keys.team_total(team_id, total_shard), add={**change, "donor_count": int(new_team_donor)})
+            )
             kinds.append("total")
         if tracks_donor and campaign is not None:
             ops.append(
@@ -525,6 +529,10 @@ class Ledger:
             self.store.transact(ops)
         except errors.ConditionFailed as failed:
             raise _Refused({kinds[i] for i in failed.failed}) from failed
+        # Our own draws are known: keep the cached snapshot in step (fewer refusals next time).
+        for escrow, draws in ((pool, pool_draws), (cap, cap_draws)):
+            for s, amount in draws:
+                escrow.remaining[s] -= amount  # type: ignore[union-attr]
         bonus_check = None
         if (
             team_id
@@ -695,6 +703,7 @@ class Ledger:
             )
         ]
         draws = item.get("draws") or {}
+        campaign_id = campaign_id or ""  # draws exist only for pledges made inside a campaign
         for s, value in draws.get("pool", []):
             ops.append(Update(keys.pool_shard(campaign_id, int(s)), add={"remaining_fen": int(value)}))
         for s, value in draws.get("cap", []):

@@ -90,9 +90,9 @@ def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
-    for name in ("amount_fen", "donor_key"):
-        if name not in data:
-            raise errors.MissingField(f"缺少字段 {name}", f"{name} is required")
+    for required in ("amount_fen", "donor_key"):
+        if required not in data:
+            raise errors.MissingField(f"缺少字段 {required}", f"{required} is required")
     amount = data["amount_fen"]
     if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= MAX_AMOUNT_FEN:
         raise errors.InvalidAmount()
@@ -104,7 +104,7 @@ def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
         anonymous = False
     if not isinstance(anonymous, bool):
         raise errors.InvalidField("anonymous 必须是 true 或 false", "anonymous must be true or false")
-    name = _optional_text(data, "display_name", MAX_NAME, errors.InvalidDisplayName)
+    name: str | None = _optional_text(data, "display_name", MAX_NAME, errors.InvalidDisplayName)
     if anonymous:
         name = None
     elif name is None:

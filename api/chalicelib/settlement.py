@@ -97,7 +97,9 @@ def settle(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, 
     try:
         ledger.store.write(Put(keys.settlement(campaign_id), {"summary": summary}, (ABSENT,)))
     except errors.ConditionFailed:
-        return ledger.store.get(keys.settlement(campaign_id))["summary"]  # type: ignore[index]
+        stored = ledger.store.get(keys.settlement(campaign_id))
+        assert stored is not None  # the condition failed because it exists
+        return stored["summary"]
     except (errors.Contention, errors.Throttled) as exc:
         raise errors.ServiceBusy() from exc
     return summary

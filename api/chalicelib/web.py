@@ -16,10 +16,10 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalice import Chalice, Response  # type: ignore[attr-defined]
+from chalice import Chalice, Response
 
 from . import errors
 from .pledges import MAX_BODY_BYTES
@@ -36,7 +36,7 @@ _CHALICE_CODES = {
 CORS_HEADERS = "Content-Type, Idempotency-Key"
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(body: Any, status: int = 200, headers: Mapping[str, Any] | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         status_code=status,
@@ -49,7 +49,7 @@ def error_response(exc: errors.ApiError) -> Response:
 
 
 def text_response(text: str, content_type: str, filename: str | None = None) -> Response:
-    headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
+    headers: dict[str, str | list[str]] = {"Content-Type": content_type, "Cache-Control": "no-store"}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(body=text, status_code=200, headers=headers)
@@ -60,7 +60,7 @@ class QingyiChalice(Chalice):
 
     _local = threading.local()
 
-    @property  # type: ignore[override]
+    @property
     def current_request(self) -> Any:
         return getattr(self._local, "request", None)
 

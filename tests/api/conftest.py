@@ -11,10 +11,10 @@ from typing import Any
 
 import boto3
 import pytest
+from local import speed_up_moto_transactions
 from moto import mock_aws
 
 from infra.tables import deploy_data_stack
-from local import speed_up_moto_transactions
 
 HERE = Path(__file__).parent
 WORKED = HERE / "catalogues" / "worked.json"
@@ -61,6 +61,7 @@ def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.fixture
 def app_module(moto_table: str) -> Iterator[Any]:
     import app as app_module
+
     from chalicelib import services
 
     services.reset()

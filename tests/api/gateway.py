@@ -29,7 +29,15 @@ class Api:
     def __init__(self, app: Any) -> None:
         self.gateway = LocalGateway(app, Config.create())
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None, raw: bytes | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+    ) -> Reply:
         headers = dict(headers or {})
         if raw is None and body is not None:
             raw = json.dumps(body, ensure_ascii=False).encode("utf-8")

@@ -54,7 +54,9 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
         remaining = sum(s["remaining_fen"] for s in shards)
         matched = sum(p["match_fen"] for p in live if p.get("campaign_id") == campaign_id)
         assert granted == campaign.pool_fen, (campaign_id, granted, campaign.pool_fen)
-        assert matched + remaining == granted, f"{campaign_id}: matched {matched} + remaining {remaining} != pool {granted}"
+        assert matched + remaining == granted, (
+            f"{campaign_id}: matched {matched} + remaining {remaining} != pool {granted}"
+        )
         figures[f"{campaign_id}.remaining_fen"] = remaining
         figures[f"{campaign_id}.matched_fen"] = matched
         rules = campaign.rules
@@ -74,13 +76,21 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
             assert max(per_donor_day.values(), default=0) <= rules.per_donor_daily_cap_fen
         if rules.per_donor_matched_pledges is not None:
             assert max(per_donor_count.values(), default=0) <= rules.per_donor_matched_pledges
-        tracked = rules.per_donor_daily_cap_fen is not None or rules.per_donor_matched_pledges is not None or rules.velocity_per_minute is not None
+        tracked = (
+            rules.per_donor_daily_cap_fen is not None
+            or rules.per_donor_matched_pledges is not None
+            or rules.velocity_per_minute is not None
+        )
         for (donor_ref, day), value in per_donor_day.items() if tracked else ():
             state = by_key[(f"DONOR#{donor_ref}", f"CAMPAIGN#{campaign_id}")]
             assert state["days"].get(day, 0) == value, "donor state differs from the pledges"
         for project_id in campaign.project_ids:
-            header = next((i for i in items if i["pk"] == f"PCAP#{campaign_id}#{project_id}" and i["sk"] == "HEADER"), None)
-            project_matched = sum(p["match_fen"] for p in live if p.get("campaign_id") == campaign_id and p["project_id"] == project_id)
+            header = next(
+                (i for i in items if i["pk"] == f"PCAP#{campaign_id}#{project_id}" and i["sk"] == "HEADER"), None
+            )
+            project_matched = sum(
+                p["match_fen"] for p in live if p.get("campaign_id") == campaign_id and p["project_id"] == project_id
+            )
             cap = project_cap_fen(campaign, len(header["bonus_teams"]) if header else 0)
             if cap is not None and header is not None:
                 cap_shards = [i for i in items if i["pk"].startswith(f"PCAP#{campaign_id}#{project_id}#")]
@@ -97,7 +107,10 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
         for ident in ids:
             shards = [i for i in items if i["pk"].startswith(f"{prefix}{ident}#")]
             mine = [p for p in live if p.get(field) == ident]
-            total = {k: sum(int(s.get(k, 0)) for s in shards) for k in ("raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count")}
+            total = {
+                k: sum(int(s.get(k, 0)) for s in shards)
+                for k in ("raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count")
+            }
             expected = {
                 "raised_fen": sum(p["amount_fen"] for p in mine),
                 "paid_fen": sum(p["amount_fen"] for p in mine if p["status"] == "paid"),

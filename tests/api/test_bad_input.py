@@ -50,13 +50,34 @@ CASES: list[tuple[str, Any, dict[str, str], str, int, str]] = [
     ("unknown project", GOOD, {}, "no-such-project", 404, "unknown_project"),
     ("closed project", GOOD, {}, "closed-project", 409, "project_closed"),
     ("malformed JSON", b'{"amount_fen": 1000,', {}, "laiwu-cottages", 400, "invalid_json"),
-    ("NaN", b'{"amount_fen": NaN, "donor_key": "donor-bad-0001", "display_name": "x"}', {}, "laiwu-cottages", 400, "invalid_json"),
+    (
+        "NaN",
+        b'{"amount_fen": NaN, "donor_key": "donor-bad-0001", "display_name": "x"}',
+        {},
+        "laiwu-cottages",
+        400,
+        "invalid_json",
+    ),
     ("JSON array", b"[1000]", {}, "laiwu-cottages", 400, "invalid_body"),
     ("not UTF-8", b'{"amount_fen": 1000, "donor_key": "\xff\xfe"}', {}, "laiwu-cottages", 400, "invalid_json"),
     ("empty body", b"", {}, "laiwu-cottages", 400, "invalid_json"),
     ("oversized body", json.dumps(with_(message="x" * 5000)).encode(), {}, "laiwu-cottages", 413, "body_too_large"),
-    ("form content type", b"amount_fen=1000", {"content-type": "application/x-www-form-urlencoded"}, "laiwu-cottages", 415, "unsupported_media_type"),
-    ("text content type", json.dumps(GOOD).encode(), {"content-type": "text/plain"}, "laiwu-cottages", 415, "unsupported_media_type"),
+    (
+        "form content type",
+        b"amount_fen=1000",
+        {"content-type": "application/x-www-form-urlencoded"},
+        "laiwu-cottages",
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "text content type",
+        json.dumps(GOOD).encode(),
+        {"content-type": "text/plain"},
+        "laiwu-cottages",
+        415,
+        "unsupported_media_type",
+    ),
     ("no idempotency key", GOOD, {"Idempotency-Key": ""}, "laiwu-cottages", 400, "idempotency_key_required"),
     ("short idempotency key", GOOD, {"Idempotency-Key": "abc"}, "laiwu-cottages", 400, "idempotency_key_required"),
 ]
@@ -89,7 +110,11 @@ def test_bad_pledge_is_refused_and_writes_nothing(
     ],
 )
 def test_markup_is_stripped_and_emoji_kept(api: Any, name: str, expected: str) -> None:
-    reply = api.pledge("laiwu-cottages", f"key-name-{abs(hash(name)):012d}", with_(display_name=name, message=f"<a href='x'>{name}</a>"))
+    reply = api.pledge(
+        "laiwu-cottages",
+        f"key-name-{abs(hash(name)):012d}",
+        with_(display_name=name, message=f"<a href='x'>{name}</a>"),
+    )
     assert reply.status == 201, reply.json
     wall = api.get("/projects/laiwu-cottages/pledges").json["pledges"][0]
     assert wall["display_name"] == expected and wall["message"] == expected

@@ -34,6 +34,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str, str]]:
         monkeypatch.setenv("QINGYI_TABLE", table)
         monkeypatch.setenv("QINGYI_CACHE_SECONDS", "1.5")  # production's cache: stale snapshots are the norm
         import app as app_module
+
         from chalicelib import services
         from tests.api.gateway import Api
 

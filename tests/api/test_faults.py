@@ -67,7 +67,9 @@ def faulty(api: Any, monkeypatch: pytest.MonkeyPatch, request: Any) -> Any:
     return client
 
 
-def test_injected_faults_give_success_or_503_never_partial_writes(api: Any, faulty: FaultyClient, moto_table: str) -> None:
+def test_injected_faults_give_success_or_503_never_partial_writes(
+    api: Any, faulty: FaultyClient, moto_table: str
+) -> None:
     """10% is the issue's rate; 60% makes sure the 503 path is taken too."""
     rng = random.Random(99)
     made: dict[str, dict[str, Any]] = {}
@@ -102,7 +104,9 @@ def test_injected_faults_give_success_or_503_never_partial_writes(api: Any, faul
     print({"statuses": dict(statuses), "injected": dict(faulty.injected)})
 
 
-def test_a_lost_response_is_retried_without_counting_twice(api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str) -> None:
+def test_a_lost_response_is_retried_without_counting_twice(
+    api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str
+) -> None:
     from chalicelib import services
 
     ledger = services.ledger()

@@ -83,15 +83,23 @@ def test_velocity_flags_the_sixth_pledge_a_minute_but_records_it(api: Any, monke
 
 def test_velocity_per_source_address(api: Any) -> None:
     for i in range(5):
-        r = api.pledge("laiwu-cottages", f"src-key-{i:04d}", pledge_body(amount=1000, donor=f"donor-src-{i}"), source="203.0.113.9")
+        r = api.pledge(
+            "laiwu-cottages", f"src-key-{i:04d}", pledge_body(amount=1000, donor=f"donor-src-{i}"), source="203.0.113.9"
+        )
         assert r.json["match_reason"] is None
-    sixth = api.pledge("laiwu-cottages", "src-key-0005", pledge_body(amount=1000, donor="donor-src-5"), source="203.0.113.9")
+    sixth = api.pledge(
+        "laiwu-cottages", "src-key-0005", pledge_body(amount=1000, donor="donor-src-5"), source="203.0.113.9"
+    )
     assert sixth.json["match_reason"] == "velocity" and sixth.json["flagged"] is True
-    other = api.pledge("laiwu-cottages", "src-key-0006", pledge_body(amount=1000, donor="donor-src-6"), source="198.51.100.7")
+    other = api.pledge(
+        "laiwu-cottages", "src-key-0006", pledge_body(amount=1000, donor="donor-src-6"), source="198.51.100.7"
+    )
     assert other.json["match_reason"] is None
 
 
-def test_pool_runs_out_with_a_partial_match_then_none(api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str) -> None:
+def test_pool_runs_out_with_a_partial_match_then_none(
+    api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str
+) -> None:
     monkeypatch.setenv("QINGYI_NOW", "2021-09-07T20:00:00+08:00")  # inside the evening session
     assert pledge(api, "evening-project", "eve-key-0001", 60000, "donor-eve-1")["match_fen"] == 60000
     partial = pledge(api, "evening-project", "eve-key-0002", 50000, "donor-eve-2")

@@ -31,7 +31,9 @@ def test_every_error_code_a_route_can_raise_is_listed(app_module: Any) -> None:
         for op in ops.values():
             for status, response in op["responses"].items():
                 if int(status) >= 400:
-                    listed |= set(response["content"]["application/json"]["schema"]["allOf"][1]["properties"]["code"]["enum"])
+                    listed |= set(
+                        response["content"]["application/json"]["schema"]["allOf"][1]["properties"]["code"]["enum"]
+                    )
     concrete = {cls.code for cls in errors.all_error_classes() if cls is not errors.ApiError}
     assert concrete - listed == set(), f"error codes no route documents: {sorted(concrete - listed)}"
 

@@ -93,8 +93,14 @@ def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table
     second = api.pledge("goteo-school", "key-goteo-c2", pledge_body(amount=20000, donor="donor-goteo-1")).json
     assert second["match_fen"] == 0 and second["match_reason"] == "donor_cap"
     pool_before = api.get("/campaigns/goteo").json["remaining_fen"]
-    cancelled = api.post(f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers(), body={"reason": "重复捐款"})
-    assert cancelled.status == 200 and cancelled.json["status"] == "cancelled" and cancelled.json["cancel_reason"] == "重复捐款"
+    cancelled = api.post(
+        f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers(), body={"reason": "重复捐款"}
+    )
+    assert (
+        cancelled.status == 200
+        and cancelled.json["status"] == "cancelled"
+        and cancelled.json["cancel_reason"] == "重复捐款"
+    )
     assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000
     # the donor's one matched pledge is free again
     third = api.pledge("goteo-school", "key-goteo-c3", pledge_body(amount=5000, donor="donor-goteo-1")).json
@@ -126,7 +132,9 @@ def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: st
 # ---- signed payment notifications ----------------------------------------------------
 
 
-def signed(body: dict[str, Any], *, secret: str = PAYMENT_SECRET, at: int | None = None) -> tuple[bytes, dict[str, str]]:
+def signed(
+    body: dict[str, Any], *, secret: str = PAYMENT_SECRET, at: int | None = None
+) -> tuple[bytes, dict[str, str]]:
     from chalicelib.payments import sign
 
     raw = json.dumps(body).encode()
@@ -211,7 +219,11 @@ def test_csv_export(api: Any) -> None:
     assert len(list(csv.DictReader(io.StringIO(only.text.lstrip("\ufeff"))))) == 1
     by_campaign = api.get("/admin/exports/pledges.csv?campaign_id=tencent-99", headers=operator_headers())
     assert len(list(csv.DictReader(io.StringIO(by_campaign.text.lstrip("\ufeff"))))) == 1
-    for query, code in [("project_id=nope", "unknown_project"), ("campaign_id=nope", "unknown_campaign"), ("x=1", "invalid_query")]:
+    for query, code in [
+        ("project_id=nope", "unknown_project"),
+        ("campaign_id=nope", "unknown_campaign"),
+        ("x=1", "invalid_query"),
+    ]:
         assert api.get(f"/admin/exports/pledges.csv?{query}", headers=operator_headers()).json["code"] == code
 
 
@@ -245,4 +257,7 @@ def test_settle_after_the_window_freezes_a_yaml_summary(api: Any, monkeypatch: p
     assert yaml.safe_load(again.text) == summary
     stored = api.get("/admin/campaigns/tencent-99/settlement", headers=operator_headers())
     assert yaml.safe_load(stored.text) == summary
-    assert api.post("/admin/campaigns/nope/settle", headers=operator_headers(ADMIN_TOKEN)).json["code"] == "unknown_campaign"
+    assert (
+        api.post("/admin/campaigns/nope/settle", headers=operator_headers(ADMIN_TOKEN)).json["code"]
+        == "unknown_campaign"
+    )

@@ -86,13 +86,26 @@ def test_donor_wall_public_fields_only_newest_first_paginated(api: Any, monkeypa
     text = page.text + api.get("/projects/laiwu-cottages/pledges").text
     assert "13800000000" not in text and "donor-wall" not in text and "donor_ref" not in text
     assert set(first["pledges"][0]) == {
-        "pledge_id", "display_name", "amount_fen", "match_fen", "team_id", "message", "status", "created_at"
+        "pledge_id",
+        "display_name",
+        "amount_fen",
+        "match_fen",
+        "team_id",
+        "message",
+        "status",
+        "created_at",
     }
 
 
 @pytest.mark.parametrize(
     "query, code",
-    [("limit=0", "invalid_query"), ("limit=101", "invalid_query"), ("limit=x", "invalid_query"), ("cursor=zzz", "invalid_query"), ("other=1", "invalid_query")],
+    [
+        ("limit=0", "invalid_query"),
+        ("limit=101", "invalid_query"),
+        ("limit=x", "invalid_query"),
+        ("cursor=zzz", "invalid_query"),
+        ("other=1", "invalid_query"),
+    ],
 )
 def test_donor_wall_bad_query(api: Any, query: str, code: str) -> None:
     reply = api.get(f"/projects/laiwu-cottages/pledges?{query}")

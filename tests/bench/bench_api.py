@@ -24,7 +24,7 @@ import sys
 import textwrap
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ API = ROOT / "api"
 
 PLEDGES = int(os.environ.get("QINGYI_BENCH_PLEDGES", "100000"))
 RATE = 10_000  # pledges per simulated second
-START = datetime(2021, 9, 7, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing, inside the window
+START = datetime(2021, 9, 7, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, inside the window
 
 
 def emit(record: dict[str, Any]) -> None:
@@ -107,7 +107,9 @@ def test_capacity_at_10000_pledges_per_second() -> None:
 
         def __init__(self) -> None:
             super().__init__()
-            self.per_item: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+            self.per_item: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(
+                lambda: defaultdict(lambda: [0, 0])
+            )
             self.per_gsi: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
             self.units = 0
             self.writes = 0
@@ -134,7 +136,9 @@ def test_capacity_at_10000_pledges_per_second() -> None:
             for op in ops:
                 if isinstance(op, Check):
                     continue
-                current = op.item if isinstance(op, Put) else (self.items.get(op.key) or {"pk": op.key[0], "sk": op.key[1]})
+                current = (
+                    op.item if isinstance(op, Put) else (self.items.get(op.key) or {"pk": op.key[0], "sk": op.key[1]})
+                )
                 self._note(op.key, {"pk": op.key[0], "sk": op.key[1], **current}, len(ops) > 1)
 
     pool_fen = 600_000_000  # ¥6,000,000: spent about 60% of the way through the replay
@@ -173,7 +177,8 @@ def test_capacity_at_10000_pledges_per_second() -> None:
     )
     hottest_units = max(max(c[1] for c in seconds.values()) for seconds in store.per_item.values())
     gsi_key, gsi = max(
-        ((key, max(seconds.values(), key=lambda c: c[1])) for key, seconds in store.per_gsi.items()), key=lambda kv: kv[1][1]
+        ((key, max(seconds.values(), key=lambda c: c[1])) for key, seconds in store.per_gsi.items()),
+        key=lambda kv: kv[1][1],
     )
     pool = ledger.pool(catalogue.rules["giving-day"], fresh=True)
     assert pool.remaining_fen >= 0 and min(pool.remaining) >= 0
@@ -212,7 +217,9 @@ def test_cold_start_ratio(tmp_path: Path) -> None:
     }
     bare = tmp_path / "bare"
     bare.mkdir()
-    (bare / "app.py").write_text("from chalice import Chalice\nimport boto3\napp = Chalice(app_name='bare')\nclient = boto3.client('dynamodb')\n")
+    (bare / "app.py").write_text(
+        "from chalice import Chalice\nimport boto3\napp = Chalice(app_name='bare')\nclient = boto3.client('dynamodb')\n"
+    )
     ours = textwrap.dedent(
         """
         import app
@@ -256,10 +263,10 @@ def test_cold_start_ratio(tmp_path: Path) -> None:
 @pytest.mark.bench
 def test_latency_in_process_against_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     import boto3
+    from local import speed_up_moto_transactions
     from moto import mock_aws
 
     from infra.tables import deploy_data_stack
-    from local import speed_up_moto_transactions
     from tests.api.conftest import base_env
     from tests.api.gateway import Api
 
@@ -272,6 +279,7 @@ def test_latency_in_process_against_moto(monkeypatch: pytest.MonkeyPatch) -> Non
         for cache in ("0", "1.5"):
             monkeypatch.setenv("QINGYI_CACHE_SECONDS", cache)
             import app as app_module
+
             from chalicelib import services
 
             services.reset()
