@@ -63,20 +63,33 @@ class Escrow:
         return sum(self.granted) - sum(self.remaining)
 
     def plan(self, amount: int, preferred: int) -> list[tuple[int, int]] | None:
-        """Which shards to draw ``amount`` from: the preferred one first, then the fullest; None if short."""
-        order = [preferred] + sorted(
-            (s for s in range(len(self.remaining)) if s != preferred), key=lambda s: -self.remaining[s]
-        )
-        draws: list[tuple[int, int]] = []
-        need = amount
-        for s in order:
-            if need == 0:
-                break
-            take = min(need, max(0, self.remaining[s]))
+        """Which shards to draw ``amount`` from; None if the escrow holds less.
+
+        The preferred shard (from the pledge id) first. If it cannot cover the
+        whole amount, the rest comes from the next shard, going round from the
+        preferred one, that can cover it alone, so pledges near the end spread
+        over the shards instead of all hitting the fullest one; only when no
+        single shard can, the fullest shards are combined.
+        """
+        n = len(self.remaining)
+        have = [max(0, r) for r in self.remaining]
+        first = min(amount, have[preferred])
+        draws = [(preferred, first)] if first else []
+        need = amount - first
+        if need == 0:
+            return draws
+        ring = [(preferred + step) % n for step in range(1, n)]
+        single = next((s for s in ring if have[s] >= need), None)
+        if single is not None:
+            return draws + [(single, need)]
+        for s in sorted(ring, key=lambda s: -have[s]):
+            take = min(need, have[s])
             if take:
                 draws.append((s, take))
                 need -= take
-        return draws if need == 0 else None
+            if need == 0:
+                return draws
+        return None
 
 
 class _Refused(Exception):
