@@ -36,6 +36,7 @@ from .pages import TEMPLATES, light_environment
 from .site import Site, listing_url
 
 PAGE_SIZE = 500
+ROOT = "\x00root\x00"  # stands for a listing page's relative root inside cached rows
 
 HOUSEHOLD_ZH = {"registered_poor": "建档立卡户", "minimum_income": "低保户", "disability": "残疾家庭",
                 "single_parent": "单亲家庭", "orphan": "孤儿"}
@@ -100,8 +101,19 @@ class CottageCache:
     """The key of every cottage page written, kept between builds of one process (``mkdocs serve --dirty``)."""
 
     pages: dict[str, str] = field(default_factory=dict)  # id -> key
+    rows: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (key, listing row with a root marker)
+    listings: dict[str, str] = field(default_factory=dict)  # listing url -> digest of the html written
+    site_dir: str = ""
     hits: int = 0
     misses: int = 0
+
+    def forget_if_cleaned(self, site_dir: Path) -> None:
+        """A clean build empties the site folder: then nothing cached is on disk any more."""
+        probe = next(iter(self.pages), None)
+        if self.site_dir != str(site_dir) or (probe and not (site_dir / "cottages" / f"{probe}.html").is_file()):
+            self.pages.clear()
+            self.listings.clear()
+        self.site_dir = str(site_dir)
 
 
 class CottageWriter:
@@ -119,6 +131,7 @@ class CottageWriter:
         self.written = 0
         self._cottage_dir = False
         self._lines: dict[tuple[str, Any], str] = {}
+        self._keys: dict[str, str] = {}
 
     # ---- one page per cottage -------------------------------------------------
 
@@ -186,13 +199,15 @@ class CottageWriter:
         """Write every cottage page not already written with the same key; return how many were written."""
         s = self.site
         prerendered = prerendered or {}
+        self.cache.forget_if_cleaned(self.site_dir)
         pages = self.cache.pages
         written = 0
+        self._keys = {}
         for cid in s.cottage_ids:
             c = s.cottages[cid]
             key = self.key(c, self.digests.get((Cottage.KIND, cid)) or c.model_dump_json())
-            if prerendered.get(cid) == key or (pages.get(cid) == key
-                                               and (self.site_dir / "cottages" / f"{cid}.html").is_file()):
+            self._keys[cid] = key
+            if prerendered.get(cid) == key or pages.get(cid) == key:
                 self.cache.hits += 1
                 pages[cid] = key
                 continue
@@ -203,6 +218,7 @@ class CottageWriter:
         live = set(s.cottage_ids)
         for gone in [k for k in pages if k not in live]:
             del pages[gone]
+            self.cache.rows.pop(gone, None)
             (self.site_dir / "cottages" / f"{gone}.html").unlink(missing_ok=True)
         return written
 
@@ -221,13 +237,21 @@ class CottageWriter:
             name = s.batches[b].name if b in s.batches else b
             yield "batch", b, f"{name}的希望小屋", s.by_batch[b]
 
-    def row(self, cid: str, root: str) -> str:
+    def row(self, cid: str) -> str:
+        """The cottage's listing row, with ROOT where the page's relative root goes (same row on every listing)."""
+        key = self._keys.get(cid, "")
+        hit = self.cache.rows.get(cid)
+        if hit and key and hit[0] == key:
+            return hit[1]
         c = self.site.cottages[cid]
         stage = COTTAGE_STAGE_ZH[c.stage] if c.stage else "摸排中"
         batch = self.site.batches[c.batch].name if c.batch and c.batch in self.site.batches else "—"
         badge = ' <span class="qy-example" title="示例数据">示例数据</span>' if c.example else ""
-        return (f'<tr id="{cid}"><td><a href="{root}cottages/{cid}.html">{cid}</a>{badge}</td><td>{escape(c.alias)}</td>'
+        html = (f'<tr id="{cid}"><td><a href="{ROOT}cottages/{cid}.html">{cid}</a>{badge}</td><td>{escape(c.alias)}</td>'
                 f'<td>{escape(c.township)}</td><td>{c.age_band}岁</td><td>{stage}</td><td>{escape(batch)}</td></tr>')
+        if key:
+            self.cache.rows[cid] = (key, html)
+        return html
 
     def write_listings(self) -> list[dict[str, str]]:
         """Write every listing page; return the search entries (township listings with their ids)."""
@@ -241,11 +265,14 @@ class CottageWriter:
                 chunk = ids[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
                 prev = (root + listing_url(facet, value, page - 1)) if page > 1 else ""
                 nxt = (root + listing_url(facet, value, page + 1)) if page < pages else ""
+                rows = "\n".join(self.row(cid) for cid in chunk).replace(ROOT, root)
                 html = self.list_t.render(head=head, header=header, footer=footer, root=root,
                                           site_name=self.shell.site_name, title=title, total=fmt.count(len(ids)),
-                                          page=page, pages=pages, prev=prev, next=nxt,
-                                          rows=Markup("\n".join(self.row(cid, root) for cid in chunk)))
-                self.write(url, html)
+                                          page=page, pages=pages, prev=prev, next=nxt, rows=Markup(rows))
+                digest = hashlib.sha1(html.encode("utf-8")).hexdigest()
+                if self.cache.listings.get(url) != digest:  # under serve, unchanged listings stay as they are
+                    self.write(url, html)
+                    self.cache.listings[url] = digest
                 if facet == "township":
                     entries.append({"location": url, "title": f"{title}（第{page}页）",
                                     "text": f"{value} " + " ".join(chunk)})

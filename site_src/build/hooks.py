@@ -104,7 +104,27 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     from site_src.build.build import content_root
 
     server.watch(str(content_root()))  # QINGYI_CONTENT may point outside the repository
+    _use_native_watcher(server)
     return server
+
+
+def _use_native_watcher(server: Any) -> None:
+    """MkDocs polls every watched file twice a second; with 10,000 cottages one poll takes seconds, so an
+    edit is noticed late. Watch with the system's file events (inotify) instead; keep polling if that fails."""
+    try:
+        from watchdog.observers import Observer
+
+        paths = list(server._watched_paths)
+        native = Observer()
+        old = server.observer
+        server.observer = native
+        server._watched_paths.clear()
+        server._watch_refs.clear()
+        for path in paths:
+            server.watch(path)
+        del old
+    except Exception as exc:  # private MkDocs attributes changed: polling still works, only slower
+        log.debug(f"keeping MkDocs' polling watcher: {exc}")
 
 
 __all__ = ["on_startup", "on_config", "on_files", "on_post_build", "on_serve", "json"]

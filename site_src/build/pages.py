@@ -105,9 +105,9 @@ class Pages:
 
     def home(self) -> None:
         s = self.site
-        total = sum(s.raised(p) for p in s.programmes) + sum(s.granted(p) for p in s.programmes)
         self.render("", "home.md.j2", programmes=sorted(s.programmes.values(), key=_programme_order),
-                    total_raised=total, updates=s.updates())
+                    total_raised=sum(s.raised(p) for p in s.programmes),
+                    total_granted=sum(s.granted(p) for p in s.programmes), updates=s.updates())
 
     def programme(self, pid: str) -> None:
         s = self.site
