@@ -148,8 +148,10 @@ def test_a_private_route_refuses_everyone_but_its_roles(
     for token in ALLOWED[access]:
         n += 1
         url, headers, body = request_for(method, path, world, n)
-        reply = api.request(method, url, headers={**headers, **bearer(token)}, body=body)
+        site = {"Origin": "https://qingyi.example.org"}  # a configured site origin: still no CORS for private routes
+        reply = api.request(method, url, headers={**headers, **bearer(token), **site}, body=body)
         assert reply.status not in (401, 403), f"{token[:12]} may call {method} {path}: {reply.status} {reply.text}"
+        assert "access-control-allow-origin" not in reply.headers, f"{method} {path} answers cross-origin"
         if reply.headers.get("content-type", "").startswith("application/json") and reply.status >= 400:
             # a refusal for another reason must be a domain answer, never "no such route"
             assert reply.json["code"] != "method_not_allowed", reply.text

@@ -3,9 +3,12 @@ the only figures the public sees (count, last month, the programme's monthly sha
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.api import volunteer_support as support
 from tests.api.conftest import OPERATOR_TOKEN
@@ -266,3 +269,20 @@ def test_faults_give_success_or_503_and_the_counts_equal_the_book(
     holds = [i for i in items if i["sk"] == "CLAIM"]
     records = [i for i in items if i["sk"].startswith("CLAIM#")]
     assert sorted(h["claim_id"] for h in holds) == sorted(r["claim_id"] for r in records), "a claim was half-written"
+
+
+# ---- the month arithmetic, for any day ----------------------------------------------------------------
+
+
+@given(st.dates(min_value=date(2016, 1, 1), max_value=date(2099, 12, 31)), st.integers(min_value=1, max_value=24))
+def test_last_full_months_are_the_consecutive_months_before_this_one(today: date, count: int) -> None:
+    from chalicelib.visits import last_full_months
+
+    months = last_full_months(today, count)
+    assert len(months) == count == len(set(months)) and months == sorted(months)
+    assert months[-1] < f"{today.year:04d}-{today.month:02d}"
+    for earlier, later in zip(months, months[1:], strict=False):
+        y, m = int(earlier[:4]), int(earlier[5:])
+        assert later == (f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}")
+    y, m = int(months[-1][:4]), int(months[-1][5:])
+    assert (y * 12 + m) + 1 == today.year * 12 + today.month
