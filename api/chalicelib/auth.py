@@ -118,11 +118,3 @@ def require(headers: Any, role: str) -> Principal:
     if not principal.may(role):
         raise errors.Forbidden()
     return principal
-
-
-def require_team_or_operator(headers: Any, team_id: str | None) -> Principal:
-    """An operator (or admin), or the volunteer team ``team_id``; any other token → 403."""
-    principal = identify(headers)
-    if principal.may("operator") or (team_id is not None and principal.team_id == team_id):
-        return principal
-    raise errors.Forbidden()
