@@ -160,7 +160,7 @@ class CottageWriter:
         batch, project, team = self._names(c)
         root, head, header, footer = self.shell.parts(1)
         stages = c.stages
-        current = c.stage
+        current = self.site.stage_of.get(c.id) if c.id in self.site.stage_of else c.stage
         stage_lines = "\n".join(self._stage_line(name, getattr(stages, name)) for name in COTTAGE_STAGES)
         return self.page_t.render(
             c=c, head=head, header=header, footer=footer, root=root, site_name=self.shell.site_name,
@@ -244,7 +244,8 @@ class CottageWriter:
         if hit and key and hit[0] == key:
             return hit[1]
         c = self.site.cottages[cid]
-        stage = COTTAGE_STAGE_ZH[c.stage] if c.stage else "摸排中"
+        current = self.site.stage_of.get(cid)
+        stage = COTTAGE_STAGE_ZH[current] if current else "摸排中"
         batch = self.site.batches[c.batch].name if c.batch and c.batch in self.site.batches else "—"
         badge = ' <span class="qy-example" title="示例数据">示例数据</span>' if c.example else ""
         html = (f'<tr id="{cid}"><td><a href="{ROOT}cottages/{cid}.html">{cid}</a>{badge}</td><td>{escape(c.alias)}</td>'

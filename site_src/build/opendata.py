@@ -35,10 +35,9 @@ def _json_default(value: Any) -> Any:
 
 def _csv(rows: Iterable[dict[str, Any]], fields: list[str]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in fields})
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(fields)
+    writer.writerows([("" if (v := row.get(k)) is None else v) for k in fields] for row in rows)
     return buf.getvalue()
 
 
@@ -87,7 +86,7 @@ class OpenData:
         for cid in s.cottage_ids:
             c = s.cottages[cid]
             rows.append({"id": c.id, "example": c.example, "programme": c.programme, "township": c.township,
-                         "alias": c.alias, "age_band": c.age_band, "stage": c.stage, "built": c.built,
+                         "alias": c.alias, "age_band": c.age_band, "stage": s.stage_of[cid], "built": cid in s.built_ids,
                          "batch": c.batch, "project": c.project, "cost_fen": c.cost})
         self._add("cottages", "希望小屋（仅公开字段）", rows, COTTAGE_FIELDS)
 
