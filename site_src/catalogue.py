@@ -92,6 +92,7 @@ def build_catalogue(loaded: Loaded) -> dict[str, Any]:
         },
         "needs": {
             n.id: {"need_id": n.id, "programme_id": n.programme, "title": n.title, "stage": n.stage,
+                   "claimed_by": n.claimed_by,
                    "claim_opens": n.claim_opens.isoformat() if n.claim_opens else None,
                    "claim_closes": n.claim_closes.isoformat() if n.claim_closes else None}
             for n in loaded.of(Need).values()

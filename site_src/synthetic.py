@@ -232,7 +232,9 @@ def _needs(root: Path, rng: random.Random, teams: list[str]) -> None:
             "description": f"{town}提出的{cat}类志愿服务需求：{what}。", "category": cat,
             "where": {"township": town, "community": f"{town}第{i % 5 + 1}社区", "grid": f"第{i % 9 + 1}网格"},
             "skills": [cat], "volunteers_needed": rng.randint(3, 12),
-            "claim_opens": stages.get("published", start), "claim_closes": start + dt.timedelta(days=30),
+            "claim_opens": stages.get("published", start),
+            # Needs still open for claiming keep their window open for the local demo.
+            "claim_closes": start + dt.timedelta(days=30) if is_claimed else dt.date(2099, 12, 31),
             "stages": stages,
         }
         if is_claimed:
