@@ -114,3 +114,8 @@ def test_runbook_documents_every_deploy_variable() -> None:
     assert {"AWS_DEPLOY_ROLE_ARN", "AWS_REGION", "AWS_CFN_EXEC_ROLE_ARN"} <= variables
     missing = sorted(v for v in variables if f"`{v}`" not in runbook)
     assert not missing, f"infra/RUNBOOK.md does not explain {missing}"
+
+
+def test_runbook_has_no_blanks_left() -> None:
+    runbook = (INFRA / "RUNBOOK.md").read_text(encoding="utf-8")
+    assert "FILL IN" not in runbook and "TODO" not in runbook
