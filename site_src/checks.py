@@ -409,3 +409,13 @@ def campaign_rules_accepted_by_matching(loaded: Loaded) -> Iterator[ContentError
             for p in exc.problems:
                 yield _err(loaded, c, _yaml_path(tuple(p.path)), p.code, p.zh, p.en,
                            "按配捐规则说明修改", "change the rule as the message says")
+
+
+@check
+def need_claim_window_in_order(loaded: Loaded) -> Iterator[ContentError]:
+    for n in loaded.of(Need).values():
+        if n.claim_opens and n.claim_closes and n.claim_closes < n.claim_opens:
+            yield _err(loaded, n, ("claim_closes",), "need.claim_window",
+                       f"认领截止日期 {n.claim_closes} 早于开始日期 {n.claim_opens}",
+                       f"the claim window closes ({n.claim_closes}) before it opens ({n.claim_opens})",
+                       "更正 claim_opens 或 claim_closes", "correct claim_opens or claim_closes")
