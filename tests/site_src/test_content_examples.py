@@ -57,3 +57,14 @@ def test_invalid_example_reports_file_line_and_rule(case: Path, content: Path) -
     for err in in_file:
         # Every message is bilingual and tells the editor what to do (the fix may be omitted only for syntax).
         assert err.zh and err.en and re.search(r"[\u4e00-\u9fff]", err.zh)
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "site_src" / "docs" / "editors" / "index.md"
+
+
+def test_editors_guide_explains_every_rule_the_examples_exercise() -> None:
+    guide = GUIDE.read_text(encoding="utf-8")
+    for case in INVALID:
+        rule = expectation(case)[0]
+        family = rule.split(".")[0] + ".*"
+        assert f"`{rule}`" in guide or f"`{family}`" in guide, f"{rule} is not explained in {GUIDE.name}"
