@@ -42,8 +42,10 @@ api: $(STAMP)
 	$(BIN)/python api/local.py
 
 # ---- the two commands ----------------------------------------------------
+# The whole product on 127.0.0.1 (infra/local_stack.py): DynamoDB emulator, API on QINGYI_API_PORT (8001),
+# site with live reload on QINGYI_SITE_PORT (8000); state kept in .local-state/ across restarts. Ctrl-C stops all.
 serve: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:$${QINGYI_SITE_PORT:-8000}
+	$(BIN)/python infra/local_stack.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,0 +1,484 @@
+"""``make serve``: the whole product on this laptop, on 127.0.0.1 only.
+
+What runs where (every child is started here and stopped here, by its own pid):
+
+=====================  ==========================================  =======================
+piece                  what                                         where
+=====================  ==========================================  =======================
+DynamoDB emulator      moto's server, one request at a time         child process, a free port
+                       (DESIGN.md: moto is not safe for concurrent
+                       transactions), ledger table from
+                       infra/data.yaml
+API                    the Chalice app (api/app.py), chalice's      this process (a thread),
+                       local server                                 ``QINGYI_API_PORT`` (8001)
+site                   ``mkdocs serve --dirty`` with live reload,   child process,
+                       pages call the API above                     ``QINGYI_SITE_PORT`` (8000)
+local state            every item of the table, as JSON lines       ``.local-state/`` (gitignored)
+=====================  ==========================================  =======================
+
+Start: both ports are checked first (one in use → a bilingual message and exit
+code 2, nothing started); the catalogue is compiled from ``content/``; the
+table is deployed and the state dumped at the last stop is written back through
+the DynamoDB API itself (BatchWriteItem), or, on the very first start, a few
+demo pledges are made through the API (their message says they are demo data).
+Stop (Ctrl-C = SIGINT, or SIGTERM): the site, then the API, then every item is
+read back with Scan and written to ``.local-state/ledger.jsonl`` (atomically),
+then the emulator stops.
+
+``--static DIR`` serves an already built site folder instead of ``mkdocs serve``
+(the browser tests build once and restart only the API side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+API_DIR = ROOT / "api"
+for _entry in (str(ROOT), str(API_DIR)):
+    if _entry not in sys.path:
+        sys.path.insert(0, _entry)
+
+LOOPBACK = "127.0.0.1"
+STATE_FILE = "ledger.jsonl"
+TOKENS_FILE = "tokens.json"
+BATCH = 25  # BatchWriteItem takes at most 25 items
+DEMO_NOTE = "演示数据：本地首次启动时自动生成 / demo data made on the first local start"
+
+
+class PortInUse(Exception):
+    pass
+
+
+# ---- ports ---------------------------------------------------------------------------------
+
+
+def port_free(port: int) -> bool:
+    """True when a server could listen on 127.0.0.1:``port`` (same socket options as the servers use)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def check_ports(ports: dict[str, int]) -> None:
+    """Raise :class:`PortInUse` with a bilingual sentence for every port already taken."""
+    busy = [(name, port) for name, port in ports.items() if not port_free(port)]
+    if busy:
+        lines = []
+        for name, port in busy:
+            env = {"site": "QINGYI_SITE_PORT", "api": "QINGYI_API_PORT"}[name]
+            lines.append(
+                f"端口 {port} 已被占用（{'网站' if name == 'site' else 'API'}）：请关闭占用它的程序，或换一个端口，"
+                f"例如 {env}={port + 10} make serve。\n"
+                f"Port {port} ({name}) is already in use: stop whatever holds it, or pick another port, "
+                f"e.g. {env}={port + 10} make serve."
+            )
+        raise PortInUse("\n".join(lines))
+
+
+def wait_for_port(port: int, process: subprocess.Popen[Any] | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"a child process exited early (code {process.returncode})")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on {LOOPBACK}:{port} within {timeout:.0f} s")
+
+
+# ---- local state through the DynamoDB API ------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    """A low-level DynamoDB attribute value as JSON (binary values as base64)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "B":
+                out["B64"] = base64.b64encode(v).decode()
+            elif k == "BS":
+                out["BS64"] = [base64.b64encode(b).decode() for b in v]
+            else:
+                out[k] = _encode(v)
+        return out
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "B64":
+                out["B"] = base64.b64decode(v)
+            elif k == "BS64":
+                out["BS"] = [base64.b64decode(b) for b in v]
+            else:
+                out[k] = _decode(v)
+        return out
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def dump_table(ddb: Any, table: str, path: Path) -> int:
+    """Every item of ``table`` (Scan, page by page) into ``path`` as JSON lines; written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as out:
+        kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+        for _ in range(1_000_000):  # bounded: one page per turn
+            page = ddb.scan(**kwargs)
+            for item in page.get("Items", []):
+                out.write(json.dumps(_encode(item), ensure_ascii=False, sort_keys=True) + "\n")
+                count += 1
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    os.replace(tmp, path)
+    return count
+
+
+def restore_table(ddb: Any, table: str, path: Path) -> int:
+    """Write every item in ``path`` back with BatchWriteItem (25 a call, unprocessed items retried)."""
+    items = [_decode(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for start in range(0, len(items), BATCH):
+        requests = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
+        for attempt in range(20):
+            left = ddb.batch_write_item(RequestItems={table: requests}).get("UnprocessedItems", {}).get(table)
+            if not left:
+                break
+            requests = left
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise RuntimeError(f"BatchWriteItem kept {len(requests)} item(s) unprocessed")
+    return len(items)
+
+
+# ---- demo state and tokens -----------------------------------------------------------------------
+
+DEMO_PLEDGES = (
+    {"amount_fen": 5000, "display_name": "演示·小青", "message": DEMO_NOTE},
+    {"amount_fen": 2000, "anonymous": True, "message": DEMO_NOTE},
+    {"amount_fen": 880, "display_name": "演示·团团", "message": DEMO_NOTE},
+)
+
+
+def demo_projects(catalogue: dict[str, Any]) -> list[str]:
+    """Projects taking pledges in a campaign marked ``demo: true``."""
+    out: list[str] = []
+    for campaign in catalogue.get("campaigns", {}).values():
+        if campaign.get("demo"):
+            for pid in campaign.get("project_ids", []):
+                project = catalogue.get("projects", {}).get(pid, {})
+                if project.get("accepting_pledges") and pid not in out:
+                    out.append(pid)
+    return out
+
+
+def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def seed_demo(api_url: str, catalogue: dict[str, Any]) -> int:
+    """A few pledges on each demo project, through the API (so the ledger's own rules apply)."""
+    made = 0
+    for pid in demo_projects(catalogue):
+        for n, pledge in enumerate(DEMO_PLEDGES, start=1):
+            body = {"donor_key": f"demo-seed-donor-{n:02d}", **pledge}
+            status, answer = post_json(f"{api_url}/projects/{pid}/pledges", body,
+                                       {"Idempotency-Key": f"demo-seed-{pid}-{n}"})
+            if status != 201:
+                raise RuntimeError(f"seeding a demo pledge on {pid} got {status}: {answer}")
+            made += 1
+    return made
+
+
+def local_tokens(state_dir: Path, catalogue: dict[str, Any]) -> dict[str, str]:
+    """Tokens for trying the private routes locally: one operator, one admin, one per volunteer team.
+
+    Made once (random) and kept in ``.local-state/tokens.json``; the API gets only their digests.
+    """
+    path = state_dir / TOKENS_FILE
+    tokens: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    roles = ["operator", "admin"] + [f"team:{t}" for t in sorted(catalogue.get("volunteer_teams", {}))]
+    changed = False
+    for role in roles:
+        if role not in tokens:
+            tokens[role] = "local-" + secrets.token_urlsafe(18)
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(tokens, ensure_ascii=False, indent=1), encoding="utf-8")
+        path.chmod(0o600)
+    return tokens
+
+
+def token_digests(tokens: dict[str, str]) -> str:
+    return json.dumps({hashlib.sha256(token.encode()).hexdigest(): role for role, token in tokens.items()})
+
+
+# ---- the site ------------------------------------------------------------------------------------
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's name
+        pass
+
+
+@dataclass
+class StaticSite:
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def serve_static(folder: Path, port: int) -> StaticSite:
+    server = ThreadingHTTPServer((LOOPBACK, port), partial(QuietHandler, directory=str(folder)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="site", daemon=True)
+    thread.start()
+    return StaticSite(server, thread)
+
+
+def stop_child(process: subprocess.Popen[Any] | None, name: str, timeout: float = 15) -> None:
+    """SIGTERM to this one child (its own pid), then SIGKILL if it does not go within ``timeout``."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{name} (pid {process.pid}) did not stop within {timeout:.0f} s; killing it", file=sys.stderr)
+        process.kill()
+        process.wait(timeout=5)
+
+
+# ---- the stack -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    site_port: int
+    api_port: int
+    state_dir: Path
+    content: Path
+    static: Path | None = None
+    site: bool = True
+    seed: bool = True
+    log: Any = print
+    table: str = ""
+    moto_endpoint: str = ""
+    catalogue: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    _moto: subprocess.Popen[Any] | None = None
+    _mkdocs: subprocess.Popen[Any] | None = None
+    _api: Any = None
+    _static: StaticSite | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.api_port}"
+
+    @property
+    def site_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.site_port}/"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / STATE_FILE
+
+    def _ddb(self) -> Any:
+        import boto3
+
+        return boto3.client("dynamodb", endpoint_url=self.moto_endpoint,
+                            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+
+    def compile_catalogue(self) -> Path:
+        out = self.state_dir / "catalogue.json"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([sys.executable, "-m", "site_src", "--content", str(self.content), "catalogue",
+                               "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(done.stdout + done.stderr)
+        self.catalogue = json.loads(out.read_text(encoding="utf-8"))
+        return out
+
+    def start(self) -> None:
+        ports = {"api": self.api_port}
+        if self.site:
+            ports["site"] = self.site_port
+        check_ports(ports)
+        started = time.monotonic()
+        catalogue_path = self.compile_catalogue()
+        import local as api_local  # api/local.py
+
+        api_local.fake_credentials()
+        origins = {f"http://{LOOPBACK}:{self.site_port}", f"http://localhost:{self.site_port}"}
+        extra = {o.strip() for o in os.environ.get("QINGYI_SITE_ORIGINS", "").split(",") if o.strip()}
+        os.environ["QINGYI_SITE_ORIGINS"] = ",".join(sorted(origins | extra))
+        os.environ["QINGYI_CATALOGUE"] = str(catalogue_path)
+        if not os.environ.get("QINGYI_OPERATOR_TOKENS"):
+            self.tokens = local_tokens(self.state_dir, self.catalogue)
+            os.environ["QINGYI_OPERATOR_TOKENS"] = token_digests(self.tokens)
+        moto_port = free_port()
+        self._moto = subprocess.Popen([sys.executable, str(API_DIR / "local.py"), "moto", str(moto_port)],
+                                      cwd=ROOT, start_new_session=True)
+        try:
+            wait_for_port(moto_port, self._moto)
+            self.moto_endpoint = f"http://{LOOPBACK}:{moto_port}"
+            self.table = api_local.deploy_table(self.moto_endpoint)
+            os.environ["QINGYI_DYNAMODB_ENDPOINT"] = self.moto_endpoint
+            os.environ["QINGYI_TABLE"] = self.table
+            first_start = not self.state_file.is_file()
+            restored = 0 if first_start else restore_table(self._ddb(), self.table, self.state_file)
+            self._api = api_local.start_api(self.api_port)
+            seeded = seed_demo(self.api_url, self.catalogue) if first_start and self.seed else 0
+            if first_start:
+                self.dump()  # from now on a restart restores, and never seeds twice
+            if self.site:
+                self._start_site()
+        except BaseException:
+            self.stop(dump=False)
+            raise
+        self.log(f"青益本地运行 / Qingyi running locally ({time.monotonic() - started:.1f} s)")
+        self.log(f"  网站 site      {self.site_url}" + (f"  (static: {self.static})" if self.static else
+                                                        "  (mkdocs serve, live reload)" if self.site else ""))
+        self.log(f"  API            {self.api_url}  (OpenAPI: {self.api_url}/openapi.json)")
+        self.log(f"  DynamoDB (moto, one request at a time) {self.moto_endpoint}  table {self.table}")
+        self.log(f"  state          {self.state_file}: " + (f"restored {restored} item(s)" if not first_start else
+                                                          f"first start, {seeded} demo pledge(s) made"))
+        if self.tokens:
+            self.log(f"  tokens         {self.state_dir / TOKENS_FILE} (operator, admin, one per volunteer team)")
+
+    def _start_site(self) -> None:
+        if self.static is not None:
+            self._static = serve_static(self.static, self.site_port)
+            return
+        env = dict(os.environ, QINGYI_API_URL=self.api_url, QINGYI_CONTENT=str(self.content),
+                   QINGYI_SITE_URL=self.site_url, NO_MKDOCS_2_WARNING="1")
+        mkdocs = Path(sys.executable).with_name("mkdocs")
+        command = [str(mkdocs)] if mkdocs.exists() else [sys.executable, "-m", "mkdocs"]
+        self._mkdocs = subprocess.Popen(command + ["serve", "--dirty", "--dev-addr", f"{LOOPBACK}:{self.site_port}"],
+                                        cwd=ROOT, env=env, start_new_session=True)
+        self.log("  网站正在构建，首次需要约半分钟 / the site is building (about half a minute the first time)")
+
+    def dump(self) -> int:
+        return dump_table(self._ddb(), self.table, self.state_file)
+
+    def children_alive(self) -> str | None:
+        """The name of a child that exited on its own, else None."""
+        if self._moto is not None and self._moto.poll() is not None:
+            return "moto"
+        if self._mkdocs is not None and self._mkdocs.poll() is not None:
+            return "mkdocs serve"
+        return None
+
+    def stop(self, dump: bool = True) -> None:
+        if self._static is not None:
+            self._static.stop()
+            self._static = None
+        stop_child(self._mkdocs, "mkdocs serve")
+        self._mkdocs = None
+        if self._api is not None:
+            self._api.stop()
+            self._api = None
+        if dump and self.table and self._moto is not None and self._moto.poll() is None:
+            count = self.dump()
+            self.log(f"本地状态已保存 / local state saved: {count} item(s) in {self.state_file}")
+        stop_child(self._moto, "moto")
+        self._moto = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python infra/local_stack.py", description="make serve: 青益本地全套 / the whole product locally")
+    parser.add_argument("--site-port", type=int, default=int(os.environ.get("QINGYI_SITE_PORT", "8000")))
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("QINGYI_API_PORT", "8001")))
+    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("QINGYI_STATE_DIR", ROOT / ".local-state")))
+    parser.add_argument("--content", type=Path, default=Path(os.environ.get("QINGYI_CONTENT", ROOT / "content")))
+    parser.add_argument("--static", type=Path, default=None, help="serve this built site folder instead of mkdocs serve")
+    parser.add_argument("--no-site", action="store_true", help="the API and the emulator only")
+    parser.add_argument("--no-seed", action="store_true", help="no demo pledges on the first start")
+    args = parser.parse_args(argv)
+    stack = Stack(site_port=args.site_port, api_port=args.api_port, state_dir=args.state_dir.resolve(),
+                  content=args.content.resolve(), static=args.static, site=not args.no_site, seed=not args.no_seed,
+                  log=lambda line: print(line, flush=True))
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # even when started with SIGINT ignored (a background job)
+    try:
+        stack.start()
+    except PortInUse as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped while starting", file=sys.stderr)
+        return 130
+    print("READY  Ctrl-C 停止全部 / Ctrl-C stops everything", flush=True)
+    code = 0
+    try:
+        while True:  # short sleeps: signals are handled between them
+            time.sleep(0.5)
+            gone = stack.children_alive()
+            if gone:
+                print(f"{gone} 意外退出，正在停止全部 / {gone} exited on its own; stopping everything", file=sys.stderr)
+                code = 1
+                break
+    except KeyboardInterrupt:
+        print("正在停止 / stopping", flush=True)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the state dump short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
