@@ -211,8 +211,9 @@ def demo_projects(catalogue: dict[str, Any]) -> list[str]:
 
 def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -226,8 +227,9 @@ def seed_demo(api_url: str, catalogue: dict[str, Any]) -> int:
     for pid in demo_projects(catalogue):
         for n, pledge in enumerate(DEMO_PLEDGES, start=1):
             body = {"donor_key": f"demo-seed-donor-{n:02d}", **pledge}
-            status, answer = post_json(f"{api_url}/projects/{pid}/pledges", body,
-                                       {"Idempotency-Key": f"demo-seed-{pid}-{n}"})
+            status, answer = post_json(
+                f"{api_url}/projects/{pid}/pledges", body, {"Idempotency-Key": f"demo-seed-{pid}-{n}"}
+            )
             if status != 201:
                 raise RuntimeError(f"seeding a demo pledge on {pid} got {status}: {answer}")
             made += 1
@@ -335,14 +337,19 @@ class Stack:
     def _ddb(self) -> Any:
         import boto3
 
-        return boto3.client("dynamodb", endpoint_url=self.moto_endpoint,
-                            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        return boto3.client(
+            "dynamodb", endpoint_url=self.moto_endpoint, region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        )
 
     def compile_catalogue(self) -> Path:
         out = self.state_dir / "catalogue.json"
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([sys.executable, "-m", "site_src", "--content", str(self.content), "catalogue",
-                               "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "site_src", "--content", str(self.content), "catalogue", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise SystemExit(done.stdout + done.stderr)
         self.catalogue = json.loads(out.read_text(encoding="utf-8"))
@@ -366,8 +373,9 @@ class Stack:
             self.tokens = local_tokens(self.state_dir, self.catalogue)
             os.environ["QINGYI_OPERATOR_TOKENS"] = token_digests(self.tokens)
         moto_port = free_port()
-        self._moto = subprocess.Popen([sys.executable, str(API_DIR / "local.py"), "moto", str(moto_port)],
-                                      cwd=ROOT, start_new_session=True)
+        self._moto = subprocess.Popen(
+            [sys.executable, str(API_DIR / "local.py"), "moto", str(moto_port)], cwd=ROOT, start_new_session=True
+        )
         try:
             wait_for_port(moto_port, self._moto)
             self.moto_endpoint = f"http://{LOOPBACK}:{moto_port}"
@@ -386,12 +394,16 @@ class Stack:
             self.stop(dump=False)
             raise
         self.log(f"青益本地运行 / Qingyi running locally ({time.monotonic() - started:.1f} s)")
-        self.log(f"  网站 site      {self.site_url}" + (f"  (static: {self.static})" if self.static else
-                                                        "  (mkdocs serve, live reload)" if self.site else ""))
+        self.log(
+            f"  网站 site      {self.site_url}"
+            + (f"  (static: {self.static})" if self.static else "  (mkdocs serve, live reload)" if self.site else "")
+        )
         self.log(f"  API            {self.api_url}  (OpenAPI: {self.api_url}/openapi.json)")
         self.log(f"  DynamoDB (moto, one request at a time) {self.moto_endpoint}  table {self.table}")
-        self.log(f"  state          {self.state_file}: " + (f"restored {restored} item(s)" if not first_start else
-                                                          f"first start, {seeded} demo pledge(s) made"))
+        self.log(
+            f"  state          {self.state_file}: "
+            + (f"restored {restored} item(s)" if not first_start else f"first start, {seeded} demo pledge(s) made")
+        )
         if self.tokens:
             self.log(f"  tokens         {self.state_dir / TOKENS_FILE} (operator, admin, one per volunteer team)")
 
@@ -399,12 +411,21 @@ class Stack:
         if self.static is not None:
             self._static = serve_static(self.static, self.site_port)
             return
-        env = dict(os.environ, QINGYI_API_URL=self.api_url, QINGYI_CONTENT=str(self.content),
-                   QINGYI_SITE_URL=self.site_url, NO_MKDOCS_2_WARNING="1")
+        env = dict(
+            os.environ,
+            QINGYI_API_URL=self.api_url,
+            QINGYI_CONTENT=str(self.content),
+            QINGYI_SITE_URL=self.site_url,
+            NO_MKDOCS_2_WARNING="1",
+        )
         mkdocs = Path(sys.executable).with_name("mkdocs")
         command = [str(mkdocs)] if mkdocs.exists() else [sys.executable, "-m", "mkdocs"]
-        self._mkdocs = subprocess.Popen(command + ["serve", "--dirty", "--dev-addr", f"{LOOPBACK}:{self.site_port}"],
-                                        cwd=ROOT, env=env, start_new_session=True)
+        self._mkdocs = subprocess.Popen(
+            command + ["serve", "--dirty", "--dev-addr", f"{LOOPBACK}:{self.site_port}"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
         self.log("  网站正在构建，首次需要约半分钟 / the site is building (about half a minute the first time)")
 
     def dump(self) -> int:
@@ -435,18 +456,31 @@ class Stack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python infra/local_stack.py", description="make serve: 青益本地全套 / the whole product locally")
+    parser = argparse.ArgumentParser(
+        prog="python infra/local_stack.py", description="make serve: 青益本地全套 / the whole product locally"
+    )
     parser.add_argument("--site-port", type=int, default=int(os.environ.get("QINGYI_SITE_PORT", "8000")))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("QINGYI_API_PORT", "8001")))
-    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("QINGYI_STATE_DIR", ROOT / ".local-state")))
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(os.environ.get("QINGYI_STATE_DIR", ROOT / ".local-state"))
+    )
     parser.add_argument("--content", type=Path, default=Path(os.environ.get("QINGYI_CONTENT", ROOT / "content")))
-    parser.add_argument("--static", type=Path, default=None, help="serve this built site folder instead of mkdocs serve")
+    parser.add_argument(
+        "--static", type=Path, default=None, help="serve this built site folder instead of mkdocs serve"
+    )
     parser.add_argument("--no-site", action="store_true", help="the API and the emulator only")
     parser.add_argument("--no-seed", action="store_true", help="no demo pledges on the first start")
     args = parser.parse_args(argv)
-    stack = Stack(site_port=args.site_port, api_port=args.api_port, state_dir=args.state_dir.resolve(),
-                  content=args.content.resolve(), static=args.static, site=not args.no_site, seed=not args.no_seed,
-                  log=lambda line: print(line, flush=True))
+    stack = Stack(
+        site_port=args.site_port,
+        api_port=args.api_port,
+        state_dir=args.state_dir.resolve(),
+        content=args.content.resolve(),
+        static=args.static,
+        site=not args.no_site,
+        seed=not args.no_seed,
+        log=lambda line: print(line, flush=True),
+    )
 
     def interrupt(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt

@@ -45,9 +45,11 @@ def stage_problems(project_dir: Path, stage: str) -> list[str]:
         return stage_cfg.get(key, config.get(key))
 
     if setting("autogen_policy") is not False:
-        problems.append(f'{config_path}: stages.{stage}.autogen_policy must be false (the policy is written by hand)')
+        problems.append(f"{config_path}: stages.{stage}.autogen_policy must be false (the policy is written by hand)")
     if setting("manage_iam_role") is False:
-        problems.append(f"{config_path}: stages.{stage}.manage_iam_role must not be false (the packaged role carries the policy)")
+        problems.append(
+            f"{config_path}: stages.{stage}.manage_iam_role must not be false (the packaged role carries the policy)"
+        )
     policy_file = setting("iam_policy_file") or f"policy-{stage}.json"
     if not (project_dir / ".chalice" / str(policy_file)).is_file():
         problems.append(f"{project_dir / '.chalice' / str(policy_file)} does not exist")

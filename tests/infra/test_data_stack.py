@@ -50,7 +50,10 @@ def test_deployed_table_has_the_keys_index_and_ttl_of_the_template(aws: None, st
     name = deploy_data_stack(boto3.client("cloudformation"), ddb, stage)
     assert name == f"qingyi-ledger-{stage}"
     table = ddb.describe_table(TableName=name)["Table"]
-    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     (index,) = table["GlobalSecondaryIndexes"]
     assert index["IndexName"] == "gsi1"
@@ -122,7 +125,12 @@ def _allowed(stage: str) -> set[tuple[str, str]]:
     return out
 
 
-_TRANSACT_KINDS = {"Put": "PutItem", "Update": "UpdateItem", "ConditionCheck": "ConditionCheckItem", "Delete": "DeleteItem"}
+_TRANSACT_KINDS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Delete": "DeleteItem",
+}
 
 
 def _needed(operation: str, params: dict[str, Any]) -> set[tuple[str, str]]:
@@ -154,12 +162,16 @@ def test_policy_allows_no_more_than_the_store_can_call(stage: str) -> None:
     if "transact_write_items" in called:
         possible |= {f"dynamodb:{_TRANSACT_KINDS[k]}" for k in kinds}
     granted = {action for action, _ in _allowed(stage)}
-    assert granted == possible, f"granted but never called: {granted - possible}; called but not granted: {possible - granted}"
+    assert granted == possible, (
+        f"granted but never called: {granted - possible}; called but not granted: {possible - granted}"
+    )
     # Only the store talks to AWS: any other call would need its own line in the policy.
     for path in [API_DIR / "app.py", *(API_DIR / "chalicelib").glob("*.py")]:
         if path != STORE:
             text = path.read_text(encoding="utf-8")
-            assert not re.search(r"^\s*(import|from) boto(3|core)\b", text, flags=re.MULTILINE), f"{path.name} calls AWS itself"
+            assert not re.search(r"^\s*(import|from) boto(3|core)\b", text, flags=re.MULTILINE), (
+                f"{path.name} calls AWS itself"
+            )
             assert "_call(" not in text, f"{path.name} calls DynamoDB itself"
 
 
@@ -203,7 +215,8 @@ def test_a_pledge_through_the_app_uses_the_deployed_table_within_the_policy(
     def recording_client() -> Any:
         client = boto3.client("dynamodb")
         client.meta.events.register(
-            "before-parameter-build.dynamodb", lambda model, params, **_: calls.append((model.name, json.loads(json.dumps(params, default=str))))
+            "before-parameter-build.dynamodb",
+            lambda model, params, **_: calls.append((model.name, json.loads(json.dumps(params, default=str)))),
         )
         return client
 
@@ -257,4 +270,3 @@ def test_recorded_calls_map_to_iam_actions() -> None:
     assert _needed("Query", {"IndexName": "gsi1"}) == {("dynamodb:Query", "index/gsi1")}
     assert ("dynamodb:Query", "index/gsi1") in _allowed("prod")
     assert ("dynamodb:Scan", "table") not in _allowed("prod")
-

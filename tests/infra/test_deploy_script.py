@@ -30,6 +30,17 @@ def test_deploy_script_is_shellcheck_clean() -> None:
 def fake_aws() -> Iterator[dict[str, str]]:
     """A moto server on the loopback address and the environment that points the aws CLI at it."""
     assert shutil.which("aws"), "the aws CLI (awscli) is part of this machine's image and of GitHub's runners"
+    # Only a CLI that honours AWS_ENDPOINT_URL may run here: an older one would call AWS itself.
+    version = subprocess.run(["aws", "--version"], capture_output=True, text=True, timeout=60)
+    text = version.stdout + version.stderr
+    cli = re.search(r"aws-cli/(\d+)\.(\d+)", text)
+    core = re.search(r"botocore/(\d+)\.(\d+)", text)
+    assert cli, text
+    major, minor = int(cli.group(1)), int(cli.group(2))
+    honours = (major == 2 and minor >= 13) or (
+        major == 1 and core is not None and (int(core.group(1)), int(core.group(2))) >= (1, 31)
+    )
+    assert honours, f"{text.strip()}: too old to honour AWS_ENDPOINT_URL"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

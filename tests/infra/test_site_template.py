@@ -30,7 +30,9 @@ def _of_type(type_: str) -> dict[str, dict[str, Any]]:
 def test_bucket_is_private_encrypted_and_versioned() -> None:
     props = RES["SiteBucket"]["Properties"]
     block = props["PublicAccessBlockConfiguration"]
-    assert block == {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")}
+    assert block == {
+        k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    }
     (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
     assert props["VersioningConfiguration"]["Status"] == "Enabled"
@@ -135,7 +137,10 @@ NODE = shutil.which("node")
 FUNCTION_CASES = [
     ({"uri": "/", "querystring": {}}, {"uri": "/index.html"}),
     ({"uri": "/projects/p1/", "querystring": {}}, {"uri": "/projects/p1/index.html"}),
-    ({"uri": "/assets/stylesheets/main.57a0d79d.min.css", "querystring": {}}, {"uri": "/assets/stylesheets/main.57a0d79d.min.css"}),
+    (
+        {"uri": "/assets/stylesheets/main.57a0d79d.min.css", "querystring": {}},
+        {"uri": "/assets/stylesheets/main.57a0d79d.min.css"},
+    ),
     ({"uri": "/projects/p1", "querystring": {}}, {"statusCode": 301, "location": "/projects/p1/"}),
     (
         {"uri": "/teams/t1", "querystring": {"from": {"value": "share"}, "x": {"value": ""}}},

@@ -34,13 +34,17 @@ def test_actionlint_finds_nothing() -> None:
     assert actionlint.exists(), "actionlint comes from requirements-dev.txt"
     # shellcheck (from requirements-dev.txt) on PATH: actionlint also checks every run: script.
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run([str(actionlint), "-no-color"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(actionlint), "-no-color"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_actionlint_does_find_problems(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.evnt.ref }}\n")
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.evnt.ref }}\n"
+    )
     done = subprocess.run([str(BIN / "actionlint"), "-no-color", str(bad)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "evnt" in done.stdout
 
@@ -81,7 +85,11 @@ def test_pull_requests_check_build_preview_and_test() -> None:
 def test_deploys_use_oidc_and_no_stored_keys() -> None:
     stage = _workflow("deploy-stage.yml")
     assert stage["permissions"]["id-token"] == "write"
-    (creds,) = [s for s in _steps(stage, "deploy") if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")]
+    (creds,) = [
+        s
+        for s in _steps(stage, "deploy")
+        if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials@")
+    ]
     assert set(creds["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
     for path in WORKFLOWS.glob("*.yml"):
         text = path.read_text(encoding="utf-8")
