@@ -87,7 +87,8 @@ class Build:
                         self.cottage_overview)
 
     def asset_files(self) -> list[tuple[str, Path]]:
-        return [(f"assets/qingyi/{p.name}", p) for p in sorted(ASSETS.iterdir()) if p.is_file()]
+        # site_src/assets/live/ (the live widgets, issue 5) is copied too, as assets/qingyi/live/.
+        return [(f"assets/qingyi/{p.relative_to(ASSETS).as_posix()}", p) for p in sorted(ASSETS.rglob("*")) if p.is_file()]
 
     # ---- written straight to the site folder ----------------------------------------
 
@@ -122,8 +123,10 @@ class Build:
 
 
 def shell_for(config: MkDocsConfig) -> Shell:
-    return Shell(config.site_name, theme_css(list(config.theme.dirs)) + ["assets/qingyi/qingyi.css"],
-                 ["assets/qingyi/qingyi.js"])
+    # The light pages link what mkdocs.yml's extra_css / extra_javascript list (qingyi.* and the live widgets).
+    css = [str(c) for c in config.extra_css] or ["assets/qingyi/qingyi.css"]
+    js = [str(j) for j in config.extra_javascript] or ["assets/qingyi/qingyi.js"]
+    return Shell(config.site_name, theme_css(list(config.theme.dirs)) + css, js)
 
 
 def prepare(config: MkDocsConfig, state: State) -> Build:
@@ -132,7 +135,7 @@ def prepare(config: MkDocsConfig, state: State) -> Build:
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".qingyi-staging-", dir=site_dir.parent))
     try:
-        loaded = content.check(content_root(), state, renderer(shell, staging))
+        loaded = content.check(content_root(), state, renderer(shell, staging, str(config.extra.get("api_url", ""))))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -127,7 +127,7 @@ class CottageWriter:
         env = light_environment()
         self.page_t = env.get_template("cottage.html.j2")
         self.list_t = env.get_template("listing.html.j2")
-        self.version = _template_version() + "".join(shell.css)
+        self.version = _template_version() + "".join(shell.css) + "".join(shell.js) + site.api_url
         self.written = 0
         self._cottage_dir = False
         self._lines: dict[tuple[str, Any], str] = {}
@@ -167,7 +167,7 @@ class CottageWriter:
             stage=COTTAGE_STAGE_ZH[current] if current else "摸排中", stage_lines=stage_lines, batch=batch,
             project=project, team=team, cost=fmt.money(c.cost) if c.cost else "", day_text=fmt.date,
             activity_zh=ACTIVITY_ZH, households="、".join(HOUSEHOLD_ZH[h] for h in c.household),
-            township_url=listing_url("township", c.township),
+            township_url=listing_url("township", c.township), api_url=self.site.api_url,
         )
 
     def write(self, url: str, html: str) -> None:
@@ -280,11 +280,11 @@ class CottageWriter:
         return entries
 
 
-def renderer(shell: Shell, staging: Path) -> Callable[[Any], Callable[[Any, str], str]]:
+def renderer(shell: Shell, staging: Path, api_url: str = "") -> Callable[[Any], Callable[[Any, str], str]]:
     """For the content workers: given the records other than cottages, a function that writes one cottage page."""
 
     def make(partial: Any) -> Callable[[Any, str], str]:
-        writer = CottageWriter(Site(partial), staging, shell)
+        writer = CottageWriter(Site(partial, api_url=api_url), staging, shell)
         return writer.write_one
 
     return make

@@ -1,0 +1,552 @@
+/* 青益 live widgets (issue 5): pledging, live progress, donor wall, needs board, cottage visit counts.
+ *
+ * Plain JavaScript, no framework. Every page works without it: the figures the build wrote stay as a
+ * snapshot, and this file only replaces them with live ones from the API named in the mount point's
+ * data-api (or <meta name="qingyi-api">). When the API cannot be reached the snapshot stays, with a
+ * visible note, and polling backs off (15 s doubling to 5 min; at once when the tab gets focus again).
+ * Money: integer fen to and from the API; yuan only on screen.
+ */
+(function () {
+  "use strict";
+
+  var ANONYMOUS = "爱心人士";
+  var PRESETS_YUAN = [10, 50, 100, 500];
+  var MAX_FEN = 100000000; // ¥1,000,000, the API's limit for one pledge
+  var POLL_MS = 15000;
+  var POLL_MAX_MS = 300000;
+  var FETCH_TIMEOUT_MS = 10000;
+  var AUTO_RETRIES = 2; // network errors and 503s are retried this many times, same Idempotency-Key
+
+  // ---- small helpers ---------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "hidden") node.hidden = !!attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  function groupThousands(digits) { return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+
+  // 123456 fen -> "¥1,234.56"; 100000 -> "¥1,000" (the same shape as the build's money filter).
+  function money(fen) {
+    if (fen === null || fen === undefined || isNaN(fen)) return "—";
+    var sign = fen < 0 ? "-" : "";
+    var abs = Math.abs(Math.round(fen));
+    var whole = Math.floor(abs / 100), part = abs % 100;
+    return sign + "¥" + groupThousands(String(whole)) + (part ? "." + (part < 10 ? "0" : "") + part : "");
+  }
+
+  // "12.5" -> 1250 fen, by text (no floating point near money); null when not a plain amount.
+  function parseYuan(text) {
+    var m = String(text || "").trim().replace(/[¥￥,，\s]/g, "").replace(/元$/, "").match(/^(\d{1,7})(?:\.(\d{1,2}))?$/);
+    if (!m) return null;
+    var cents = (m[2] || "") + "00";
+    return parseInt(m[1], 10) * 100 + parseInt(cents.slice(0, 2), 10);
+  }
+
+  function clockText(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    if (isNaN(d.getTime())) d = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
+  }
+
+  function monthText(ym) { // "2026-11" -> "2026年11月"
+    var m = String(ym || "").match(/^(\d{4})-(\d{2})$/);
+    return m ? m[1] + "年" + parseInt(m[2], 10) + "月" : "";
+  }
+
+  function randomHex(bytes) {
+    var a = new Uint8Array(bytes);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
+  // An opaque random key that lets the API apply per-donor caps; kept in this browser only.
+  function donorKey() {
+    var name = "qingyi.donor_key";
+    try {
+      var k = window.localStorage.getItem(name);
+      if (!k || !/^[\x21-\x7e]{8,64}$/.test(k)) { k = "dk_" + randomHex(16); window.localStorage.setItem(name, k); }
+      return k;
+    } catch (e) {
+      if (!donorKey.fallback) donorKey.fallback = "dk_" + randomHex(16);
+      return donorKey.fallback;
+    }
+  }
+
+  function apiBase(node) {
+    var url = (node && node.getAttribute("data-api")) || "";
+    if (!url) { var meta = document.querySelector('meta[name="qingyi-api"]'); url = meta ? meta.getAttribute("content") : ""; }
+    return String(url || "").replace(/\/+$/, "");
+  }
+
+  // fetch with a timeout; resolves {status, body, retryAfter}; rejects only on network failure.
+  function call(url, options) {
+    options = options || {};
+    var ctrl = typeof AbortController !== "undefined" ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, FETCH_TIMEOUT_MS) : null;
+    var init = { method: options.method || "GET", headers: options.headers || {}, body: options.body, mode: "cors", credentials: "omit", cache: "no-store" };
+    if (ctrl) init.signal = ctrl.signal;
+    return fetch(url, init).then(function (r) {
+      if (timer) clearTimeout(timer);
+      var retryAfter = parseInt(r.headers.get("Retry-After") || "", 10);
+      return r.text().then(function (t) {
+        var body = null;
+        try { body = t ? JSON.parse(t) : null; } catch (e) { body = null; }
+        return { status: r.status, body: body, retryAfter: isNaN(retryAfter) ? null : retryAfter };
+      });
+    }, function (err) { if (timer) clearTimeout(timer); throw err; });
+  }
+
+  function getJSON(url) {
+    return call(url).then(function (res) {
+      if (res.status !== 200 || !res.body) throw new Error("HTTP " + res.status);
+      return res.body;
+    });
+  }
+
+  // Run task() now, then every POLL_MS while it succeeds; back off (doubling, max 5 min) while it fails.
+  // A tab coming back into view or focus refreshes at once. Returns a function that refreshes now.
+  function poll(task) {
+    var delay = POLL_MS, timer = null, running = false;
+    function run() {
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (running) return;
+      if (document.hidden) { timer = setTimeout(run, delay); return; }
+      running = true;
+      Promise.resolve().then(task).then(function () { delay = POLL_MS; }, function () { delay = Math.min(delay * 2, POLL_MAX_MS); })
+        .then(function () { running = false; timer = setTimeout(run, delay); });
+    }
+    function soon() { delay = POLL_MS; run(); }
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) soon(); });
+    window.addEventListener("focus", soon);
+    run();
+    return soon;
+  }
+
+  // A note under a live block: "实时数据，更新于 12:00:00", or the fallback sentence.
+  function setLiveNote(note, ok, snapshotText, asOf) {
+    if (!note) return;
+    if (ok) {
+      note.textContent = "实时数据，更新于 " + clockText(asOf) + "。";
+      note.classList.remove("qy-offline");
+      note.setAttribute("data-state", "live");
+    } else {
+      note.textContent = "暂时无法连接在线服务，这里显示的是" + snapshotText + "；稍后会自动重试。 / The live service cannot be reached; showing the build-time snapshot.";
+      note.classList.add("qy-offline");
+      note.setAttribute("data-state", "offline");
+    }
+  }
+
+  // ---- pledge widget: live progress, donor wall, the form ------------------------------------
+
+  function PledgeWidget(root) {
+    this.root = root;
+    this.api = apiBase(root);
+    this.projectId = root.getAttribute("data-project-id");
+    this.teamId = root.getAttribute("data-team-id") || "";
+    this.accepting = root.getAttribute("data-accepting") === "true";
+    this.campaignIds = (root.getAttribute("data-campaign-ids") || "").split(/\s+/).filter(Boolean);
+    this.teamIds = (root.getAttribute("data-team-ids") || "").split(/\s+/).filter(Boolean);
+    this.goal = parseInt(root.getAttribute("data-goal-fen") || "0", 10) || 0;
+    this.snapshotDate = root.getAttribute("data-snapshot-date") || "";
+    this.snapshot = root.querySelector('[data-role="snapshot"]');
+    this.attempt = null; // {key, body}: one Idempotency-Key per attempt, reused when the same body is retried
+    this.busy = false;
+    this.everLive = false;
+    this.build();
+    var self = this;
+    this.refresh = poll(function () { return self.load(); });
+  }
+
+  PledgeWidget.prototype.snapshotText = function () {
+    return "构建时快照" + (this.snapshotDate ? "（" + this.snapshotDate.slice(0, 10) + "）" : "");
+  };
+
+  PledgeWidget.prototype.build = function () {
+    var r = this.root;
+    r.classList.add("qy-live-ready");
+    // live figures (hidden until the first answer; the snapshot shows until then)
+    this.bar = el("div", { "class": "qy-bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0", "aria-label": this.teamId ? "战队目标完成度" : "筹款进度（已筹加配捐，占目标）", "data-role": "live-bar" }, [el("span", { "class": "qy-bar__fill" })]);
+    this.figures = {};
+    var dl = el("dl", { "class": "qy-stats" });
+    var names = this.teamId
+      ? [["goal", "战队目标"], ["raised", "已筹"], ["matched", "配捐"], ["donors", "捐赠人数"]]
+      : [["goal", "目标"], ["raised", "已筹"], ["matched", "配捐"], ["donors", "捐赠人数"], ["pool", "配捐池余额"]];
+    var self = this;
+    names.forEach(function (pair) {
+      var dd = el("dd", { "data-live": pair[0], text: "—" });
+      var wrap = el("div", { "data-live-row": pair[0] }, [el("dt", { text: pair[1] }), dd]);
+      self.figures[pair[0]] = dd;
+      dl.appendChild(wrap);
+    });
+    this.figures.goal.textContent = money(this.goal);
+    this.live = el("div", { "class": "qy-live", "data-role": "live", hidden: true }, [this.bar, dl]);
+    this.note = el("p", { "class": "qy-note qy-live-note", "data-role": "live-note", "aria-live": "polite", text: "正在读取实时数据…" });
+    r.appendChild(this.live);
+    r.appendChild(this.note);
+    if (this.accepting) r.appendChild(this.form());
+    // the donor wall
+    this.wallList = el("ol", { "class": "qy-wall", "data-role": "wall" });
+    this.wallEmpty = el("p", { "class": "qy-note", text: "还没有认捐记录。", hidden: true });
+    var heading = el("h3", { id: "qy-wall-title-" + (this.teamId || this.projectId), text: this.teamId ? "为本战队认捐的捐赠人" : "捐赠墙" });
+    this.wall = el("section", { "class": "qy-wall-block", "aria-labelledby": heading.id, hidden: true }, [heading, this.wallList, this.wallEmpty]);
+    r.appendChild(this.wall);
+  };
+
+  PledgeWidget.prototype.form = function () {
+    var self = this, uid = this.teamId || this.projectId;
+    var form = el("form", { "class": "qy-pledge-form", novalidate: "novalidate", "aria-labelledby": "qy-pledge-title-" + uid });
+    form.appendChild(el("h3", { id: "qy-pledge-title-" + uid, text: this.teamId ? "为战队认捐" : "我要认捐" }));
+    // amount: presets and a free amount
+    var amount = el("fieldset", { "class": "qy-amounts" }, [el("legend", { text: "认捐金额（元）" })]);
+    PRESETS_YUAN.forEach(function (y, i) {
+      var id = "qy-amt-" + uid + "-" + y;
+      var input = el("input", { type: "radio", name: "preset", id: id, value: String(y * 100) });
+      if (i === 1) input.checked = true;
+      amount.appendChild(el("span", { "class": "qy-choice" }, [input, el("label", { "for": id, text: "¥" + y })]));
+    });
+    var otherId = "qy-amt-" + uid + "-other";
+    var other = el("input", { type: "radio", name: "preset", id: otherId, value: "other" });
+    var free = el("input", { type: "text", name: "free_amount", id: otherId + "-value", inputmode: "decimal", autocomplete: "off", "class": "qy-free", "aria-describedby": otherId + "-hint", size: "10" });
+    amount.appendChild(el("span", { "class": "qy-choice" }, [other, el("label", { "for": otherId, text: "其他金额" })]));
+    amount.appendChild(el("span", { "class": "qy-choice" }, [el("label", { "for": free.id, text: "自填金额（元）" }), free]));
+    amount.appendChild(el("p", { "class": "qy-note", id: otherId + "-hint", text: "最少 0.01 元，最多两位小数，单笔不超过 100 万元。" }));
+    free.addEventListener("input", function () { if (free.value.trim()) other.checked = true; });
+    form.appendChild(amount);
+    // who: a display name or anonymous
+    var nameId = "qy-name-" + uid, anonId = "qy-anon-" + uid;
+    var name = el("input", { type: "text", name: "display_name", id: nameId, maxlength: "20", autocomplete: "nickname" });
+    var anon = el("input", { type: "checkbox", name: "anonymous", id: anonId });
+    anon.addEventListener("change", function () { name.disabled = anon.checked; });
+    form.appendChild(el("fieldset", { "class": "qy-who" }, [
+      el("legend", { text: "署名" }),
+      el("span", { "class": "qy-choice" }, [el("label", { "for": nameId, text: "显示名（最多 20 字）" }), name]),
+      el("span", { "class": "qy-choice" }, [anon, el("label", { "for": anonId, text: "匿名（捐赠墙上显示为“" + ANONYMOUS + "”）" })]),
+    ]));
+    // team picker
+    var teamSelectId = "qy-team-" + uid;
+    var select = el("select", { name: "team_id", id: teamSelectId });
+    select.appendChild(el("option", { value: "", text: "不选择战队" }));
+    var teamIds = this.teamId ? [this.teamId] : this.teamIds;
+    teamIds.forEach(function (t) { select.appendChild(el("option", { value: t, text: t })); });
+    if (this.teamId) select.value = this.teamId;
+    if (teamIds.length) {
+      form.appendChild(el("p", { "class": "qy-team-pick" }, [el("label", { "for": teamSelectId, text: "为战队助力（可选）" }), " ", select]));
+      this.loadTeamNames(select);
+    }
+    // message
+    var msgId = "qy-msg-" + uid;
+    var message = el("input", { type: "text", name: "message", id: msgId, maxlength: "200" });
+    form.appendChild(el("p", {}, [el("label", { "for": msgId, text: "留言（可选，公开显示）" }), " ", message]));
+    var button = el("button", { type: "submit", "class": "qy-button", text: "认捐" });
+    form.appendChild(el("p", {}, [button]));
+    this.result = el("div", { "class": "qy-result", role: "status", "aria-live": "polite", "data-role": "result" });
+    form.appendChild(this.result);
+    form.appendChild(el("p", { "class": "qy-note", text: "认捐是承诺：付款由工作人员确认后计为“已付款”。同一次认捐因网络问题重试，不会重复计算。" }));
+    this.controls = { form: form, other: other, free: free, name: name, anon: anon, select: select, message: message, button: button };
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); self.submit(); });
+    return form;
+  };
+
+  PledgeWidget.prototype.loadTeamNames = function (select) {
+    var self = this;
+    this.campaignIds.forEach(function (cid) {
+      getJSON(self.api + "/campaigns/" + encodeURIComponent(cid) + "/teams").then(function (board) {
+        (board.by_amount || []).forEach(function (row) {
+          Array.prototype.forEach.call(select.options, function (opt) {
+            if (opt.value === row.team_id && row.name) opt.textContent = row.name;
+          });
+        });
+      }, function () { /* ids stay as labels */ });
+    });
+  };
+
+  PledgeWidget.prototype.body = function () {
+    var c = this.controls, fen;
+    var checked = c.form.querySelector('input[name="preset"]:checked');
+    if (!checked) return { error: "请选择或填写认捐金额。", focus: c.form.querySelector('input[name="preset"]') };
+    if (checked.value === "other") {
+      fen = parseYuan(c.free.value);
+      if (fen === null || fen < 1 || fen > MAX_FEN) return { error: "请填写有效的金额：以元为单位，最多两位小数，例如 66 或 8.8；单笔不超过 100 万元。", focus: c.free };
+    } else {
+      fen = parseInt(checked.value, 10);
+    }
+    var body = { amount_fen: fen, donor_key: donorKey() };
+    if (c.anon.checked) body.anonymous = true;
+    else {
+      var name = c.name.value.trim();
+      if (!name) return { error: "请填写显示名，或勾选“匿名”。", focus: c.name };
+      body.display_name = name;
+    }
+    if (c.select.value) body.team_id = c.select.value;
+    if (c.message.value.trim()) body.message = c.message.value.trim();
+    return { body: body };
+  };
+
+  PledgeWidget.prototype.say = function (kind, lines) {
+    this.result.className = "qy-result qy-result--" + kind;
+    this.result.setAttribute("data-state", kind);
+    this.result.textContent = "";
+    var self = this;
+    lines.forEach(function (line) { self.result.appendChild(el("p", { text: line })); });
+  };
+
+  PledgeWidget.prototype.submit = function () {
+    if (this.busy) return;
+    var made = this.body();
+    if (made.error) { this.say("error", [made.error]); if (made.focus) made.focus.focus(); return; }
+    var text = JSON.stringify(made.body);
+    // Same body as an attempt that did not get an answer: the same attempt, so the same key.
+    if (!this.attempt || this.attempt.body !== text) this.attempt = { key: "pl_" + randomHex(16), body: text };
+    this.busy = true;
+    this.controls.button.disabled = true;
+    this.controls.button.setAttribute("aria-busy", "true");
+    this.say("pending", ["正在提交认捐…"]);
+    this.send(this.attempt, 0);
+  };
+
+  PledgeWidget.prototype.done = function () {
+    this.busy = false;
+    this.controls.button.disabled = false;
+    this.controls.button.removeAttribute("aria-busy");
+  };
+
+  PledgeWidget.prototype.send = function (attempt, tries) {
+    var self = this;
+    call(this.api + "/projects/" + encodeURIComponent(this.projectId) + "/pledges", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": attempt.key },
+      body: attempt.body,
+    }).then(function (res) { self.answer(attempt, tries, res); }, function () {
+      if (tries < AUTO_RETRIES) {
+        self.say("pending", ["网络中断，正在用同一认捐编号自动重试（第 " + (tries + 1) + " 次）…"]);
+        setTimeout(function () { self.send(attempt, tries + 1); }, 800 * (tries + 1));
+        return;
+      }
+      self.done();
+      self.say("error", ["网络连接失败，这笔认捐可能没有提交成功。", "请检查网络后再点一次“认捐”：会安全地重试同一笔认捐，不会重复计算。 / Network error: press the button again to retry safely."]);
+    });
+  };
+
+  PledgeWidget.prototype.answer = function (attempt, tries, res) {
+    var self = this, b = res.body || {}, wait = res.retryAfter || 1;
+    var apiSays = b.message ? String(b.message) : "";
+    if (res.status === 201 || res.status === 200) {
+      this.attempt = null; // the next pledge is a new attempt with a new key
+      this.done();
+      var lines = ["认捐成功！您认捐了 " + money(b.amount_fen) + "，获得配捐 " + money(b.match_fen) + "。"];
+      if (b.match_reason) {
+        var why = String(b.match_note || "").split("；")[0] || b.match_reason;
+        lines.push((b.match_fen > 0 ? "配捐少于规则的全额" : "这笔认捐没有获得配捐") + "，原因：" + why + "。");
+      }
+      lines.push("认捐编号 " + b.pledge_id + "。请按项目说明完成付款，工作人员确认后计为“已付款”。");
+      this.say("ok", lines);
+      this.result.setAttribute("data-match-reason", b.match_reason || "");
+      this.refresh();
+      setTimeout(this.refresh, 2000); // the API caches public figures for a moment
+      return;
+    }
+    if (res.status === 503 && tries < AUTO_RETRIES) {
+      this.say("pending", ["服务繁忙，" + wait + " 秒后自动重试…"]);
+      setTimeout(function () { self.send(attempt, tries + 1); }, Math.min(wait, 10) * 1000);
+      return;
+    }
+    this.done();
+    if (res.status === 503) {
+      this.say("error", ["服务繁忙，请 " + wait + " 秒后再点一次“认捐”（会安全重试，不会重复计算）。", apiSays]);
+    } else if (res.status === 429) {
+      this.say("error", ["提交太频繁了，请 " + wait + " 秒后再试。", apiSays]);
+    } else if (res.status === 409) {
+      if (b.code === "idempotency_mismatch") this.attempt = null;
+      var text = { project_closed: "这个项目现在不接受认捐。", idempotency_mismatch: "这次提交的内容和上一次没有完成的提交不同，请再点一次“认捐”作为新的认捐。", pledge_cancelled: "这笔认捐已被取消。" }[b.code];
+      this.say("error", [text || "认捐与当前状态冲突。", apiSays]);
+    } else if (res.status >= 400 && res.status < 500) {
+      this.attempt = null;
+      this.say("error", ["认捐没有提交：" + (apiSays || "请求有误。")]);
+    } else {
+      this.say("error", ["服务出错了（" + res.status + "），请稍后再试。", apiSays]);
+    }
+  };
+
+  PledgeWidget.prototype.load = function () {
+    var self = this;
+    var enc = encodeURIComponent;
+    var figures = this.teamId
+      ? getJSON(this.api + "/teams/" + enc(this.teamId)).then(function (t) {
+          return { goal: t.target_fen, raised: t.raised_fen, matched: t.matched_fen, donors: t.donor_count, pledges: t.pledge_count, asOf: t.as_of };
+        })
+      : getJSON(this.api + "/projects/" + enc(this.projectId) + "/progress").then(function (p) {
+          return { goal: p.goal_fen, raised: p.raised_fen, matched: p.matched_fen, donors: p.donor_count, pledges: p.pledge_count, asOf: p.as_of, pool: p.campaign ? p.campaign.remaining_fen : null };
+        });
+    var wall = getJSON(this.api + "/projects/" + enc(this.projectId) + "/pledges?limit=" + (this.teamId ? 100 : 20));
+    return Promise.all([figures, wall]).then(function (both) {
+      self.show(both[0]);
+      self.showWall(both[1].pledges || []);
+    }, function (err) {
+      if (!self.everLive) {
+        if (self.snapshot) self.snapshot.hidden = false;
+        self.live.hidden = true;
+      }
+      setLiveNote(self.note, false, self.everLive ? "上次读到的实时数据" : self.snapshotText());
+      throw err;
+    });
+  };
+
+  PledgeWidget.prototype.show = function (f) {
+    this.everLive = true;
+    var goal = f.goal || this.goal || 0;
+    var reached = (f.raised || 0) + (f.matched || 0);
+    var permille = goal > 0 ? Math.floor((reached * 1000) / goal) : 0;
+    var shown = Math.min(permille, 1000) / 10;
+    this.bar.setAttribute("aria-valuenow", String(shown));
+    this.bar.setAttribute("aria-valuetext", (permille / 10) + "%（" + money(reached) + " / " + money(goal) + "）");
+    this.bar.setAttribute("data-reached-fen", String(reached));
+    this.bar.firstChild.style.width = shown + "%";
+    this.figures.goal.textContent = money(goal);
+    this.figures.raised.textContent = money(f.raised);
+    this.figures.raised.setAttribute("data-fen", String(f.raised));
+    this.figures.matched.textContent = money(f.matched);
+    this.figures.donors.textContent = String(f.donors) + " 人";
+    this.figures.donors.setAttribute("data-count", String(f.donors));
+    if (this.figures.pool) {
+      this.figures.pool.parentNode.hidden = f.pool === null || f.pool === undefined;
+      this.figures.pool.textContent = money(f.pool);
+      this.figures.pool.setAttribute("data-fen", String(f.pool));
+    }
+    if (this.snapshot) this.snapshot.hidden = true;
+    this.live.hidden = false;
+    setLiveNote(this.note, true, "", f.asOf);
+  };
+
+  PledgeWidget.prototype.showWall = function (rows) {
+    var self = this;
+    if (this.teamId) rows = rows.filter(function (r) { return r.team_id === self.teamId; }).slice(0, 20);
+    this.wallList.textContent = "";
+    rows.forEach(function (r) {
+      var name = r.display_name || ANONYMOUS;
+      var li = el("li", { "data-pledge-id": r.pledge_id }, [
+        el("span", { "class": "qy-wall__name", text: name }), " ",
+        el("span", { "class": "qy-wall__amount", text: money(r.amount_fen) }),
+        r.match_fen ? el("span", { "class": "qy-wall__match", text: " 配捐 " + money(r.match_fen) }) : null,
+        r.message ? el("q", { "class": "qy-wall__message", text: r.message }) : null,
+      ]);
+      self.wallList.appendChild(li);
+    });
+    this.wallEmpty.hidden = rows.length > 0;
+    this.wall.hidden = false;
+  };
+
+  // ---- needs board, one need's claim status, a cottage's visits --------------------------------
+
+  function claimSentence(s) {
+    var team = s.team_name || s.claimed_by || "";
+    if (s.claim_status === "pending") return "已被认领，待审核：" + team;
+    if (s.claim_status === "approved") return "已认领（已审核）：" + team;
+    if (s.stage === "published") return "可认领" + (s.claim_closes ? "（截止 " + s.claim_closes + "）" : "");
+    if (s.claimed && team) return "承办：" + team;
+    return "";
+  }
+
+  function NeedsBoard(root) {
+    this.root = root;
+    this.api = apiBase(root);
+    this.note = el("p", { "class": "qy-note qy-live-note", "data-role": "live-note", "aria-live": "polite", text: "正在读取实时认领状态…" });
+    this.summary = el("p", { "class": "qy-live-summary", "data-role": "live-summary", hidden: true });
+    root.appendChild(this.summary);
+    root.appendChild(this.note);
+    var self = this;
+    poll(function () { return self.load(); });
+  }
+
+  NeedsBoard.prototype.load = function () {
+    var self = this;
+    return getJSON(this.api + "/needs/status").then(function (board) {
+      var open = 0, held = 0;
+      (board.needs || []).forEach(function (s) {
+        if (s.stage === "published") open++;
+        if (s.claim_status === "pending" || s.claim_status === "approved") held++;
+        var items = document.querySelectorAll('li[data-need-id="' + s.need_id + '"]');
+        Array.prototype.forEach.call(items, function (li) {
+          var tag = li.querySelector('[data-role="live-claim"]');
+          var text = claimSentence(s);
+          if (!text) { if (tag) tag.remove(); return; }
+          if (!tag) { tag = el("span", { "class": "qy-live-claim", "data-role": "live-claim" }); li.appendChild(document.createTextNode(" ")); li.appendChild(tag); }
+          tag.textContent = "实时：" + text;
+          tag.setAttribute("data-claim-status", s.claim_status || s.stage || "");
+        });
+      });
+      self.summary.textContent = "实时：" + open + " 项需求正在等待认领，" + held + " 项已被认领（含待审核）。";
+      self.summary.hidden = false;
+      setLiveNote(self.note, true, "", board.as_of);
+    }, function (err) {
+      setLiveNote(self.note, false, "构建时的阶段");
+      throw err;
+    });
+  };
+
+  function ClaimStatus(root) {
+    var api = apiBase(root), id = root.getAttribute("data-need-id");
+    var line = el("p", { "class": "qy-live-claim", "data-role": "live-claim", hidden: true });
+    var note = el("p", { "class": "qy-note qy-live-note", "data-role": "live-note", "aria-live": "polite", text: "正在读取实时认领状态…" });
+    root.appendChild(line);
+    root.appendChild(note);
+    poll(function () {
+      return getJSON(api + "/needs/" + encodeURIComponent(id) + "/claim").then(function (s) {
+        var text = claimSentence(s);
+        line.textContent = text ? "认领状态：" + text : "";
+        line.setAttribute("data-claim-status", s.claim_status || s.stage || "");
+        line.hidden = !text;
+        setLiveNote(note, true, "", s.as_of);
+      }, function (err) { setLiveNote(note, false, "构建时的阶段"); throw err; });
+    });
+  }
+
+  function CottageVisits(root) {
+    var api = apiBase(root), id = root.getAttribute("data-cottage-id");
+    var line = el("p", { "class": "qy-live-visits__count", "data-role": "visit-count", hidden: true });
+    var note = el("p", { "class": "qy-note qy-live-note", "data-role": "live-note", text: "正在读取上门探访记录…" });
+    root.textContent = "";
+    root.appendChild(line);
+    root.appendChild(note);
+    poll(function () {
+      return getJSON(api + "/cottages/" + encodeURIComponent(id) + "/visit-summary").then(function (s) {
+        line.textContent = "志愿者上门探访 " + s.visit_count + " 次" + (s.last_visit_month ? "，最近一次在 " + monthText(s.last_visit_month) : "") + "。";
+        line.setAttribute("data-count", String(s.visit_count));
+        line.hidden = false;
+        setLiveNote(note, true, "", s.as_of);
+      }, function (err) {
+        note.textContent = "暂时无法读取上门探访记录；稍后会自动重试。 / Visit counts are unavailable right now.";
+        note.classList.add("qy-offline");
+        note.setAttribute("data-state", "offline");
+        throw err;
+      });
+    });
+  }
+
+  // ---- start ------------------------------------------------------------------------------------
+
+  function once(node, fn) {
+    if (!node || node.getAttribute("data-live-init")) return;
+    node.setAttribute("data-live-init", "1");
+    fn(node);
+  }
+
+  function ready() {
+    if (typeof fetch === "undefined") return; // very old browsers keep the snapshot
+    once(document.getElementById("pledge-widget"), function (n) { new PledgeWidget(n); });
+    once(document.getElementById("needs-board"), function (n) { new NeedsBoard(n); });
+    once(document.getElementById("claim-widget"), function (n) { ClaimStatus(n); });
+    once(document.getElementById("cottage-visits"), function (n) { CottageVisits(n); });
+  }
+
+  window.qingyiLive = { money: money, parseYuan: parseYuan };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();
