@@ -68,7 +68,8 @@ def test_gateway_errors_carry_cors_and_the_error_shape(templates: dict[str, Any]
         payload = json.loads(response["responseTemplates"]["application/json"])
         assert set(payload) == {"code", "message"}, name
         assert any("\u4e00" <= ch <= "\u9fff" for ch in payload["message"]), f"{name}: Chinese first"
-    assert responses["THROTTLED"]["statusCode"] == 429
+    assert responses["THROTTLED"]["statusCode"] == "429"
+    assert all(isinstance(r.get("statusCode", ""), str) for r in responses.values())
     assert "gatewayresponse.header.Retry-After" in responses["THROTTLED"]["responseParameters"]
 
 
