@@ -538,7 +538,14 @@
     fn(node);
   }
 
+  // Accessibility fixes found by axe-core (tests/e2e): Material's search dialog has no accessible name.
+  function nameSearchDialog() {
+    var dialog = document.querySelector('.md-search[role="dialog"]');
+    if (dialog && !dialog.hasAttribute("aria-label") && !dialog.hasAttribute("aria-labelledby")) dialog.setAttribute("aria-label", "搜索");
+  }
+
   function ready() {
+    nameSearchDialog();
     if (typeof fetch === "undefined") return; // very old browsers keep the snapshot
     once(document.getElementById("pledge-widget"), function (n) { new PledgeWidget(n); });
     once(document.getElementById("needs-board"), function (n) { new NeedsBoard(n); });

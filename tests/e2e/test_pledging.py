@@ -1,0 +1,215 @@
+"""Pledging in a real browser: the project page's widget against the real API and moto."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+
+from .conftest import DEMO_PROJECT, LocalStack, screenshot
+
+pytestmark = pytest.mark.browser
+
+PROJECT_PAGE = f"/projects/{DEMO_PROJECT}/"
+
+
+def open_project(page: Any, stack: LocalStack) -> None:
+    page.goto(stack.site + PROJECT_PAGE)
+    page.wait_for_selector('#pledge-widget [data-role="live-note"][data-state="live"]')
+
+
+def live_fen(page: Any, field: str) -> int:
+    return int(page.get_attribute(f'#pledge-widget [data-live="{field}"]', "data-fen"))
+
+
+def wait_until(check: Any, timeout: float = 15, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def pledge_id_of(page: Any) -> str:
+    text = page.inner_text('#pledge-widget [data-role="result"]')
+    found = re.search(r"p_[0-9a-f]+", text)
+    assert found, text
+    return found.group(0)
+
+
+def submit_and_wait(page: Any) -> str:
+    page.click("#pledge-widget button.qy-button")
+    page.wait_for_selector('#pledge-widget [data-role="result"][data-state="ok"]')
+    return pledge_id_of(page)
+
+
+def wall_names(page: Any) -> list[str]:
+    return page.locator('#pledge-widget [data-role="wall"] .qy-wall__name').all_inner_texts()
+
+
+def test_pledge_moves_the_progress_bar_and_the_donor_wall(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    raised = live_fen(page, "raised")
+    reached = int(page.get_attribute('[data-role="live-bar"]', "data-reached-fen"))
+    page.check(f"#qy-amt-{DEMO_PROJECT}-100")
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "浏览器测试甲")
+    pledge_id = submit_and_wait(page)
+    result = page.inner_text('#pledge-widget [data-role="result"]')
+    assert "认捐成功" in result and "¥100" in result and "获得配捐" in result
+    page.wait_for_function(
+        "([want]) => Number(document.querySelector('#pledge-widget [data-live=\"raised\"]').dataset.fen) >= want",
+        arg=[raised + 10000],
+    )
+    assert int(page.get_attribute('[data-role="live-bar"]', "data-reached-fen")) > reached
+    page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
+    assert page.inner_text(f'[data-pledge-id="{pledge_id}"] .qy-wall__name') == "浏览器测试甲"
+    screenshot(page, "project-after-pledge")
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_counts_once(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    before = stack.get(f"/projects/{DEMO_PROJECT}/progress")
+    posts: list[dict[str, str]] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        posts.append(route.request.headers)
+        if len(posts) == 1:
+            answer = route.fetch()  # the server records the pledge ...
+            assert answer.status == 201
+            route.abort("connectionreset")  # ... and the browser never hears back
+        else:
+            route.continue_()
+
+    page.route(f"{stack.api}/projects/*/pledges", lose_the_first_answer)
+    page.check(f"#qy-amt-{DEMO_PROJECT}-other")
+    page.fill(f"#qy-amt-{DEMO_PROJECT}-other-value", "12.34")
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "网络重试乙")
+    pledge_id = submit_and_wait(page)
+    assert len(posts) == 2
+    keys = {p.get("idempotency-key") for p in posts}
+    assert len(keys) == 1 and None not in keys, keys
+    after = stack.get(f"/projects/{DEMO_PROJECT}/progress")
+    assert after["pledge_count"] == before["pledge_count"] + 1
+    assert after["raised_fen"] == before["raised_fen"] + 1234
+    wall = stack.get(f"/projects/{DEMO_PROJECT}/pledges?limit=100")["pledges"]
+    assert [w["pledge_id"] for w in wall if w["display_name"] == "网络重试乙"] == [pledge_id]
+
+
+def test_an_anonymous_pledge_appears_as_aixin_renshi(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    page.check(f"#qy-amt-{DEMO_PROJECT}-10")
+    page.check(f"#qy-anon-{DEMO_PROJECT}")
+    assert page.is_disabled(f"#qy-name-{DEMO_PROJECT}")
+    pledge_id = submit_and_wait(page)
+    row = page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
+    assert row.query_selector(".qy-wall__name").inner_text() == "爱心人士"
+
+
+def test_keyboard_only_pledge(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    page.focus(f"#qy-amt-{DEMO_PROJECT}-10")
+    page.keyboard.press("ArrowRight")  # ¥50 (arrow keys move within the amount group)
+    assert page.is_checked(f"#qy-amt-{DEMO_PROJECT}-50")
+    focus_order = []
+    for _ in range(2):  # amount group -> free amount -> display name
+        page.keyboard.press("Tab")
+        focus_order.append(page.evaluate("document.activeElement.name"))
+    page.keyboard.type("键盘丙")
+    for _ in range(4):  # -> anonymous -> team -> message -> button
+        page.keyboard.press("Tab")
+        focus_order.append(page.evaluate("document.activeElement.name || document.activeElement.textContent"))
+    assert focus_order == ["free_amount", "display_name", "anonymous", "team_id", "message", "认捐"], focus_order
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#pledge-widget [data-role="result"][data-state="ok"]')
+    assert page.get_attribute('#pledge-widget [data-role="result"]', "aria-live") == "polite"
+    assert "¥50" in page.inner_text('#pledge-widget [data-role="result"]')
+
+
+def test_missing_name_is_explained_and_focused(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    page.click("#pledge-widget button.qy-button")
+    page.wait_for_selector('#pledge-widget [data-role="result"][data-state="error"]')
+    assert "显示名" in page.inner_text('#pledge-widget [data-role="result"]')
+    assert page.evaluate("document.activeElement.name") == "display_name"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (429, {"code": "too_many_requests", "message": "请求过于频繁 / too many requests"}, "提交太频繁"),
+        (409, {"code": "project_closed", "message": "项目已停止认捐 / closed"}, "不接受认捐"),
+        (503, {"code": "busy", "message": "服务繁忙 / busy"}, "服务繁忙"),
+    ],
+)
+def test_refusals_get_clear_messages(
+    page: Any, stack: LocalStack, status: int, body: dict[str, str], expected: str
+) -> None:
+    open_project(page, stack)
+    import json
+
+    calls: list[str] = []
+
+    def refuse(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        calls.append(route.request.headers.get("idempotency-key", ""))
+        route.fulfill(
+            status=status,
+            body=json.dumps(body),
+            headers={
+                "Content-Type": "application/json",
+                "Retry-After": "1",
+                "Access-Control-Allow-Origin": stack.site,
+                "Access-Control-Expose-Headers": "Retry-After",
+            },
+        )
+
+    page.route(f"{stack.api}/projects/*/pledges", refuse)
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "被拒绝丁")
+    page.click("#pledge-widget button.qy-button")
+    page.wait_for_selector('#pledge-widget [data-role="result"][data-state="error"]', timeout=20000)
+    text = page.inner_text('#pledge-widget [data-role="result"]')
+    assert expected in text, text
+    if status == 503:  # retried automatically after Retry-After, always with the one key
+        assert len(calls) == 3 and len(set(calls)) == 1, calls
+        assert "1 秒" in text
+    else:
+        assert len(calls) == 1
+
+
+def test_without_the_api_the_snapshot_stays_with_a_note(page: Any, stack: LocalStack) -> None:
+    page.route(f"{stack.api}/**", lambda route: route.abort("connectionrefused"))
+    page.goto(stack.site + PROJECT_PAGE)
+    note = page.wait_for_selector('#pledge-widget [data-role="live-note"][data-state="offline"]')
+    assert "构建时快照" in note.inner_text()
+    assert page.is_visible('#pledge-widget [data-role="snapshot"]')
+    assert not page.is_visible('#pledge-widget [data-role="live"]')
+    screenshot(page, "project-offline")
+
+
+def test_zz_after_the_pool_is_used_up_the_reason_is_shown(page: Any, stack: LocalStack) -> None:
+    """Runs last in this file: it empties the demo pool (the test content makes it small)."""
+    for _ in range(20):  # bounded: the pool is a few hundred yuan and each pledge takes up to ¥100 of it
+        remaining = stack.get(f"/projects/{DEMO_PROJECT}/progress")["campaign"]["remaining_fen"]
+        if remaining == 0:
+            break
+        stack.pledge(min(remaining, 10000))
+    assert stack.get(f"/projects/{DEMO_PROJECT}/progress")["campaign"]["remaining_fen"] == 0
+    open_project(page, stack)
+    assert live_fen(page, "pool") == 0
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "池尽之后戊")
+    submit_and_wait(page)
+    result = page.locator('#pledge-widget [data-role="result"]')
+    assert result.get_attribute("data-match-reason") == "pool_exhausted"
+    text = result.inner_text()
+    assert "没有获得配捐" in text and "配捐资金已用完" in text, text
+    screenshot(page, "project-pool-used-up")
