@@ -17,6 +17,12 @@ $(STAMP): requirements-dev.txt api/requirements.txt
 
 venv: $(STAMP)
 
+# axe-core for the browser tests' accessibility checks, at the version package-lock.json pins.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 # ---- editors -------------------------------------------------------------
 check-content: $(STAMP)
 	$(BIN)/python -m site_src check
@@ -47,7 +53,7 @@ api: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python infra/local_stack.py
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
 # ---- quality and speed ---------------------------------------------------
