@@ -383,6 +383,9 @@ def make_client() -> Any:
 
     endpoint = os.environ.get("QINGYI_DYNAMODB_ENDPOINT") or None
     config = Config(
+        # The ledger builds every request itself and DynamoDB validates them again:
+        # skipping botocore's client-side validation saves CPU on every call.
+        parameter_validation=False,
         retries={"max_attempts": 2, "mode": "standard"},
         connect_timeout=2,
         read_timeout=20,
