@@ -254,8 +254,12 @@ def page(browser: Any) -> Iterator[Any]:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Any, name: str, element: str | None = None) -> Path:
+    """A PNG in test-artifacts/: the viewport, or one element (``element``, a CSS selector) whole."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    if element:
+        page.locator(element).screenshot(path=str(path), style=".md-header { position: static !important; }")
+    else:
+        page.screenshot(path=str(path), full_page=False)
     return path

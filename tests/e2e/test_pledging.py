@@ -68,7 +68,7 @@ def test_pledge_moves_the_progress_bar_and_the_donor_wall(page: Any, stack: Loca
     assert int(page.get_attribute('[data-role="live-bar"]', "data-reached-fen")) > reached
     page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
     assert page.inner_text(f'[data-pledge-id="{pledge_id}"] .qy-wall__name') == "浏览器测试甲"
-    screenshot(page, "project-after-pledge")
+    screenshot(page, "project-after-pledge", element="#pledge-widget")
 
 
 def test_a_lost_answer_is_retried_with_the_same_key_and_counts_once(page: Any, stack: LocalStack) -> None:
@@ -212,4 +212,4 @@ def test_zz_after_the_pool_is_used_up_the_reason_is_shown(page: Any, stack: Loca
     assert result.get_attribute("data-match-reason") == "pool_exhausted"
     text = result.inner_text()
     assert "没有获得配捐" in text and "配捐资金已用完" in text, text
-    screenshot(page, "project-pool-used-up")
+    screenshot(page, "project-pool-used-up", element="#pledge-widget")
