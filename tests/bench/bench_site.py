@@ -110,8 +110,13 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float, int]:
-    """Run ``cmd``; return (seconds, peak tree RSS in MB, return code)."""
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float | None = None,
+           ) -> tuple[float, float, int]:
+    """Run ``cmd``; return (seconds, peak tree RSS in MB, return code). CPU time and load go to stderr."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_before = os.getloadavg()[0]
     peak = 0
     with open(log, "w") as out:
         started = time.monotonic()
@@ -126,10 +131,19 @@ def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[f
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        rc = proc.wait()
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            rc = -1
         seconds = time.monotonic() - started
         done.set()
         sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    _say(f"{Path(cmd[0]).name} {cmd[1]}: {seconds:.1f} s wall, {cpu:.1f} s CPU (build and its workers), "
+         f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return seconds, peak / 1024, rc
 
 
@@ -141,7 +155,7 @@ def _size_mb(path: Path) -> float:
     return total / 1e6
 
 
-def run(records: int, stock: bool = True, keep: bool = False) -> dict:
+def run(records: int, stock: bool = True, keep: bool = False, stock_timeout: float | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="qingyi-bench-"))
     try:
         content = work / "content"
@@ -173,7 +187,11 @@ def run(records: int, stock: bool = True, keep: bool = False) -> dict:
                 "site_name: stock\ntheme:\n  name: material\n  language: zh\nplugins:\n  - search\n"
                 "nav:\n  - index.md\nvalidation:\n  nav:\n    omitted_files: ignore\n", encoding="utf-8")
             stock_s, _, rc = _timed([mkdocs, "build", "-q", "-d", str(work / "stock-site")], proj,
-                                    dict(env, QINGYI_CONTENT=""), work / "stock.log")
+                                    dict(env, QINGYI_CONTENT=""), work / "stock.log", timeout=stock_timeout)
+            if rc == -1:
+                _say(f"stock build stopped unfinished after {stock_s:.0f} s: stock_seconds > {stock_s:.0f}, "
+                     f"ratio < {seconds / stock_s:.3f} (both left null)")
+                return result
             if rc:
                 raise SystemExit(f"the stock build failed (exit {rc}): {(work / 'stock.log').read_text()[-2000:]}")
             _say(f"stock build: {stock_s:.1f} s")
@@ -196,6 +214,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--no-stock", action="store_true")
+    parser.add_argument("--stock-timeout", type=float, default=None,
+                        help="stop the stock build after this many seconds (its figures are then null)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--serve", action="store_true",
                         help="instead: time an edited YAML file showing under `mkdocs serve --dirty`")
@@ -203,7 +223,8 @@ def main() -> None:
     if args.serve:
         print(json.dumps(serve_latency(args.records)), flush=True)
         return
-    print(json.dumps(run(args.records, stock=not args.no_stock, keep=args.keep)), flush=True)
+    print(json.dumps(run(args.records, stock=not args.no_stock, keep=args.keep, stock_timeout=args.stock_timeout)),
+          flush=True)
 
 
 
