@@ -120,37 +120,39 @@ def wait_for_port(port: int, process: subprocess.Popen[Any] | None = None, timeo
 # ---- local state through the DynamoDB API ------------------------------------------------------
 
 
-def _encode(value: Any) -> Any:
-    """A low-level DynamoDB attribute value as JSON (binary values as base64)."""
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k == "B":
-                out["B64"] = base64.b64encode(v).decode()
-            elif k == "BS":
-                out["BS64"] = [base64.b64encode(b).decode() for b in v]
-            else:
-                out[k] = _encode(v)
-        return out
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
+def _encode(value: dict[str, Any]) -> dict[str, Any]:
+    """One low-level DynamoDB attribute value as JSON: binary values become base64 (``B64``, ``BS64``)."""
+    kind, inner = next(iter(value.items()))
+    if kind == "B":
+        return {"B64": base64.b64encode(inner).decode()}
+    if kind == "BS":
+        return {"BS64": [base64.b64encode(b).decode() for b in inner]}
+    if kind == "M":
+        return {"M": {k: _encode(v) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_encode(v) for v in inner]}
     return value
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k == "B64":
-                out["B"] = base64.b64decode(v)
-            elif k == "BS64":
-                out["BS"] = [base64.b64decode(b) for b in v]
-            else:
-                out[k] = _decode(v)
-        return out
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
+def _decode(value: dict[str, Any]) -> dict[str, Any]:
+    kind, inner = next(iter(value.items()))
+    if kind == "B64":
+        return {"B": base64.b64decode(inner)}
+    if kind == "BS64":
+        return {"BS": [base64.b64decode(b) for b in inner]}
+    if kind == "M":
+        return {"M": {k: _decode(v) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_decode(v) for v in inner]}
     return value
+
+
+def encode_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _encode(value) for name, value in item.items()}
+
+
+def decode_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _decode(value) for name, value in item.items()}
 
 
 def dump_table(ddb: Any, table: str, path: Path) -> int:
@@ -163,7 +165,7 @@ def dump_table(ddb: Any, table: str, path: Path) -> int:
         for _ in range(1_000_000):  # bounded: one page per turn
             page = ddb.scan(**kwargs)
             for item in page.get("Items", []):
-                out.write(json.dumps(_encode(item), ensure_ascii=False, sort_keys=True) + "\n")
+                out.write(json.dumps(encode_item(item), ensure_ascii=False, sort_keys=True) + "\n")
                 count += 1
             if "LastEvaluatedKey" not in page:
                 break
@@ -174,7 +176,7 @@ def dump_table(ddb: Any, table: str, path: Path) -> int:
 
 def restore_table(ddb: Any, table: str, path: Path) -> int:
     """Write every item in ``path`` back with BatchWriteItem (25 a call, unprocessed items retried)."""
-    items = [_decode(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [decode_item(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for start in range(0, len(items), BATCH):
         requests = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
         for attempt in range(20):

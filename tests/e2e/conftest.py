@@ -53,13 +53,6 @@ TOKENS = {f"team:{CLAIM_TEAM}": "e2e-claim-team-token", f"team:{VISIT_TEAM}": "e
 START_TIMEOUT = 120
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if Path(str(item.fspath)).resolve().parent == here:
-            item.add_marker(pytest.mark.browser)
-
-
 def free_port() -> int:
     import socket
 

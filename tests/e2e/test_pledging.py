@@ -213,3 +213,19 @@ def test_zz_after_the_pool_is_used_up_the_reason_is_shown(page: Any, stack: Loca
     text = result.inner_text()
     assert "没有获得配捐" in text and "配捐资金已用完" in text, text
     screenshot(page, "project-pool-used-up", element="#pledge-widget")
+
+
+def test_a_pledge_on_a_team_page_counts_for_the_team(page: Any, stack: LocalStack) -> None:
+    team = stack.get(f"/projects/{DEMO_PROJECT}")["team_ids"][0]
+    before = stack.get(f"/teams/{team}")
+    page.goto(stack.site + f"/teams/{team}/")
+    page.wait_for_selector('#pledge-widget [data-role="live-note"][data-state="live"]')
+    assert page.input_value(f"#qy-team-{team}") == team
+    page.check(f"#qy-amt-{team}-10")
+    page.fill(f"#qy-name-{team}", "战队支持者庚")
+    pledge_id = submit_and_wait(page)
+    after = stack.get(f"/teams/{team}")
+    assert after["raised_fen"] == before["raised_fen"] + 1000
+    assert after["pledge_count"] == before["pledge_count"] + 1
+    row = page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
+    assert row.query_selector(".qy-wall__name").inner_text() == "战队支持者庚"
