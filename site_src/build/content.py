@@ -170,7 +170,7 @@ def handle_file(item: tuple[str, str, str | None, bool]) -> FileResult:
         if scanned.errors:
             res.bad = True
         res.waivers = scanned.waivers
-    if is_record:
+    if is_record and folder is not None:
         _record_file(BY_FOLDER[folder], path, name, text, res)
     return res
 
@@ -283,11 +283,11 @@ def fast_check(root: Path, cache: ParseCache | None = None, render: RenderFactor
     cache.parsed += len(todo)
     cache.prerendered = {}
     for i in todo:
-        res = results[i]
-        assert res is not None
-        cache.results[items[i][0]] = (stats[i], res)
-        if res.page_key is not None and res.record is not None:
-            cache.prerendered[res.record.id] = res.page_key
+        fresh_res = results[i]
+        assert fresh_res is not None
+        cache.results[items[i][0]] = (stats[i], fresh_res)
+        if fresh_res.page_key is not None and fresh_res.record is not None:
+            cache.prerendered[fresh_res.record.id] = fresh_res.page_key
     live = {item[0] for item in items}
     for gone in [k for k in cache.results if k not in live]:
         del cache.results[gone]
@@ -297,13 +297,13 @@ def fast_check(root: Path, cache: ParseCache | None = None, render: RenderFactor
     bad = unknown or not root.is_dir()
     by_kind_order = {k.KIND: i for i, k in enumerate(KINDS)}
     kept: list[FileResult] = []
-    for res in results:
-        assert res is not None
-        if res.bad:
+    for maybe in results:
+        assert maybe is not None
+        if maybe.bad:
             bad = True
-        loaded.report.waivers.extend(res.waivers)
-        if res.record is not None:
-            kept.append(res)
+        loaded.report.waivers.extend(maybe.waivers)
+        if maybe.record is not None:
+            kept.append(maybe)
     kept.sort(key=lambda r: (by_kind_order[r.kind or ""], r.name))
     for res in kept:
         record = res.record

@@ -80,6 +80,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     previous = state.STATE.pages
     for uri, text in pages.items():
         page = GeneratedPage.generated(config, uri, content=text)
+        assert isinstance(page, GeneratedPage)
         page.changed = previous.get(uri) != text
         files.append(page)
     state.STATE.pages = pages

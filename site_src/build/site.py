@@ -123,17 +123,17 @@ class Site:
         self.built_ids: set[str] = set()
         built_from = COTTAGE_STAGES.index(BUILT_FROM)
         for cid in self.cottage_ids:
-            c = self.cottages[cid]
-            stage = current_stage(c.stages.__dict__, COTTAGE_STAGES)
+            cottage = self.cottages[cid]
+            stage = current_stage(cottage.stages.__dict__, COTTAGE_STAGES)
             self.stage_of[cid] = stage
-            self.by_township[c.township].append(cid)
+            self.by_township[cottage.township].append(cid)
             self.by_stage[stage or "identified"].append(cid)
-            if c.batch:
-                self.by_batch[c.batch].append(cid)
-            self.cottages_of[c.programme] += 1
+            if cottage.batch:
+                self.by_batch[cottage.batch].append(cid)
+            self.cottages_of[cottage.programme] += 1
             if stage is not None and COTTAGE_STAGES.index(stage) >= built_from:
                 self.built_ids.add(cid)
-                self.built_of[c.programme] += 1
+                self.built_of[cottage.programme] += 1
         self.townships = sorted(self.by_township)
         self.stages = [s for s in COTTAGE_STAGES if s in self.by_stage]
 
