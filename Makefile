@@ -76,7 +76,7 @@ bench: $(STAMP)
 
 RECORDS ?= 1000
 bench-site: $(STAMP)
-	$(BIN)/python tests/bench/bench_site.py --records $(RECORDS)
+	@$(BIN)/python tests/bench/bench_site.py --records $(RECORDS)
 
 clean:
 	rm -rf site build .pytest_cache .mypy_cache .ruff_cache
