@@ -229,3 +229,12 @@ def test_a_pledge_on_a_team_page_counts_for_the_team(page: Any, stack: LocalStac
     assert after["pledge_count"] == before["pledge_count"] + 1
     row = page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
     assert row.query_selector(".qy-wall__name").inner_text() == "战队支持者庚"
+    page.goto(stack.site + "/teams/")
+    cell = f'#team-leaderboard tr[data-team-id="{team}"] [data-live="raised"]'
+    for _ in range(10):  # the API may serve a leaderboard cached a moment before the pledge: reload
+        page.wait_for_selector('#team-leaderboard [data-role="live-note"][data-state="live"]')
+        if int(page.get_attribute(cell, "data-fen")) == after["raised_fen"]:
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    assert int(page.get_attribute(cell, "data-fen")) == after["raised_fen"]

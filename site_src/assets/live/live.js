@@ -530,6 +530,53 @@
     });
   }
 
+  // ---- team leaderboard: live raised and donors per team ------------------------------------------
+
+  function Leaderboard(root) {
+    var api = apiBase(root);
+    var wanted = (root.getAttribute("data-team-ids") || "").split(/\s+/).filter(Boolean);
+    var table = root.querySelector("table");
+    if (!table || !wanted.length) return;
+    var head = table.querySelector("thead tr");
+    if (head) {
+      head.appendChild(el("th", { scope: "col", text: "已筹（实时）" }));
+      head.appendChild(el("th", { scope: "col", text: "捐赠人数（实时）" }));
+    }
+    var cells = {};
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr[data-team-id]"), function (tr) {
+      var raised = el("td", { "class": "qy-num", "data-live": "raised", text: "—" });
+      var donors = el("td", { "class": "qy-num", "data-live": "donors", text: "—" });
+      tr.appendChild(raised);
+      tr.appendChild(donors);
+      cells[tr.getAttribute("data-team-id")] = { raised: raised, donors: donors };
+    });
+    var note = el("p", { "class": "qy-note qy-live-note", "data-role": "live-note", "aria-live": "polite", text: "正在读取实时排行…" });
+    root.appendChild(note);
+    var campaigns = null;
+    poll(function () {
+      var list = campaigns ? Promise.resolve(campaigns) : getJSON(api + "/campaigns").then(function (c) {
+        campaigns = (c.campaigns || []).map(function (x) { return x.campaign_id; });
+        return campaigns;
+      });
+      return list.then(function (ids) {
+        return Promise.all(ids.map(function (cid) { return getJSON(api + "/campaigns/" + encodeURIComponent(cid) + "/teams"); }));
+      }).then(function (boards) {
+        var asOf = "";
+        boards.forEach(function (b) {
+          asOf = b.as_of || asOf;
+          (b.by_amount || []).forEach(function (row) {
+            var c = cells[row.team_id];
+            if (!c) return;
+            c.raised.textContent = money(row.raised_fen);
+            c.raised.setAttribute("data-fen", String(row.raised_fen));
+            c.donors.textContent = String(row.donor_count);
+          });
+        });
+        setLiveNote(note, true, "", asOf);
+      }, function (err) { setLiveNote(note, false, "构建时的排行（按目标金额）"); throw err; });
+    });
+  }
+
   // ---- start ------------------------------------------------------------------------------------
 
   function once(node, fn) {
@@ -551,6 +598,7 @@
     once(document.getElementById("needs-board"), function (n) { new NeedsBoard(n); });
     once(document.getElementById("claim-widget"), function (n) { ClaimStatus(n); });
     once(document.getElementById("cottage-visits"), function (n) { CottageVisits(n); });
+    once(document.getElementById("team-leaderboard"), function (n) { Leaderboard(n); });
   }
 
   window.qingyiLive = { money: money, parseYuan: parseYuan };
