@@ -475,7 +475,8 @@
         var items = document.querySelectorAll('li[data-need-id="' + s.need_id + '"]');
         Array.prototype.forEach.call(items, function (li) {
           var tag = li.querySelector('[data-role="live-claim"]');
-          var text = claimSentence(s);
+          // Needs past "published" already show their team from content/; only open ones change live.
+          var text = s.content_stage === "published" ? claimSentence(s) : "";
           if (!text) { if (tag) tag.remove(); return; }
           if (!tag) { tag = el("span", { "class": "qy-live-claim", "data-role": "live-claim" }); li.appendChild(document.createTextNode(" ")); li.appendChild(tag); }
           tag.textContent = "实时：" + text;
