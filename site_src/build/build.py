@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,10 +131,10 @@ def shell_for(config: MkDocsConfig) -> Shell:
 def prepare(config: MkDocsConfig, state: State) -> Build:
     shell = shell_for(config)
     site_dir = Path(config.site_dir)
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".qingyi-staging-", dir=site_dir.parent))
+    staging = site_dir.parent / f".qingyi-staging-{os.getpid()}"  # made only when workers write pages
+    shutil.rmtree(staging, ignore_errors=True)
     try:
-        loaded = content.check(content_root(), state, renderer(shell, staging, str(config.extra.get("api_url", ""))))
+        loaded = content.check(content_root(), state, renderer(shell, staging))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -101,6 +101,14 @@ def on_post_build(config: MkDocsConfig) -> None:
          f"（{time.monotonic() - started:.1f} 秒） / wrote {written['cottages']:,} cottage pages")
 
 
+def on_build_error(error: Exception) -> None:
+    build = state.STATE.build
+    if build is not None and build.staging is not None:
+        import shutil
+
+        shutil.rmtree(build.staging, ignore_errors=True)
+
+
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     from site_src.build.build import content_root
 
@@ -128,4 +136,4 @@ def _use_native_watcher(server: Any) -> None:
         log.debug(f"keeping MkDocs' polling watcher: {exc}")
 
 
-__all__ = ["on_startup", "on_config", "on_files", "on_post_build", "on_serve", "json"]
+__all__ = ["on_startup", "on_config", "on_files", "on_post_build", "on_build_error", "on_serve", "json"]
