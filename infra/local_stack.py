@@ -21,7 +21,7 @@ code 2, nothing started); the catalogue is compiled from ``content/``; the
 table is deployed and the state dumped at the last stop is written back through
 the DynamoDB API itself (BatchWriteItem), or, on the very first start, a few
 demo pledges are made through the API (their message says they are demo data).
-Stop (Ctrl-C = SIGINT, or SIGTERM): the site, then the API, then every item is
+Stop (Ctrl-C = SIGINT, SIGTERM, or SIGHUP when the terminal closes): the site, then the API, then every item is
 read back with Scan and written to ``.local-state/ledger.jsonl`` (atomically),
 then the emulator stops.
 
@@ -488,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)  # the terminal closed: still save the state
     signal.signal(signal.SIGINT, interrupt)  # even when started with SIGINT ignored (a background job)
     try:
         stack.start()
@@ -512,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the state dump short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         stack.stop()
     return code
 
