@@ -284,16 +284,31 @@ class Ledger:
                 self._backoff(attempt)
         raise self._busy()
 
-    def pool(self, campaign: Campaign, *, fresh: bool = False) -> Escrow:
-        """The campaign's sub-pools: cached for a moment unless ``fresh`` (then read consistently)."""
+    def pool_keys(self, campaign: Campaign) -> list[Any]:
+        """The sub-pool items to read (creating the sub-pools on first use)."""
+        return [keys.pool_shard(campaign.campaign_id, s) for s in range(self.ensure_pool(campaign))]
+
+    def cap_keys(self, campaign: Campaign, project_id: str) -> list[Any]:
+        """The cap header and the cap shards to read (creating them on first use); [] without a project cap."""
+        if project_cap_fen(campaign, 0) is None:
+            return []
+        self.ensure_cap(campaign, project_id)
+        known = self.cache.get(("cap-shards", campaign.campaign_id, project_id), 3600) or self.shards
+        header = keys.cap_header(campaign.campaign_id, project_id)
+        return [header] + [keys.cap_shard(campaign.campaign_id, project_id, s) for s in range(int(known))]
+
+    def pool(self, campaign: Campaign, *, fresh: bool = False, read: dict[Any, Any] | None = None) -> Escrow:
+        """The campaign's sub-pools: cached for a moment unless ``fresh`` (then read consistently).
+
+        ``read`` holds items already fetched (consistently) in the caller's batch.
+        """
         cache_key = ("pool", campaign.campaign_id)
-        if not fresh:
+        if not fresh and read is None:
             hit = self.cache.get(cache_key, self.cache_seconds)
             if hit is not None:
                 return hit
-        n = self.ensure_pool(campaign)
-        shard_keys = [keys.pool_shard(campaign.campaign_id, s) for s in range(n)]
-        found = self.store.get_many(shard_keys, consistent=fresh)
+        shard_keys = self.pool_keys(campaign)
+        found = read if read is not None else self.store.get_many(shard_keys, consistent=fresh)
         escrow = Escrow(
             remaining=[int(found.get(k, {}).get("remaining_fen", 0)) for k in shard_keys],
             granted=[int(found.get(k, {}).get("granted_fen", 0)) for k in shard_keys],
@@ -301,23 +316,29 @@ class Ledger:
         self.cache.put(cache_key, escrow)
         return escrow
 
-    def cap(self, campaign: Campaign, project_id: str, *, fresh: bool = False) -> tuple[Escrow, dict[str, Any]] | None:
+    def cap(
+        self, campaign: Campaign, project_id: str, *, fresh: bool = False, read: dict[Any, Any] | None = None
+    ) -> tuple[Escrow, dict[str, Any]] | None:
         """The project's cap escrow in this campaign and its header (bonus teams); None without a project cap."""
-        if project_cap_fen(campaign, 0) is None:
+        wanted = self.cap_keys(campaign, project_id)
+        if not wanted:
             return None
         cache_key = ("cap", campaign.campaign_id, project_id)
-        if not fresh:
+        if not fresh and read is None:
             hit = self.cache.get(cache_key, self.cache_seconds)
             if hit is not None:
                 return hit
-        self.ensure_cap(campaign, project_id)
-        header_key = keys.cap_header(campaign.campaign_id, project_id)
-        header = self.store.get(header_key, consistent=True) if fresh else None
-        if header is None:
-            header = self.store.get(header_key, consistent=False) or self.store.get(header_key)
-        assert header is not None  # ensure_cap created it
-        shard_keys = [keys.cap_shard(campaign.campaign_id, project_id, s) for s in range(int(header["shards"]))]
-        found = self.store.get_many(shard_keys, consistent=fresh)
+        found = read if read is not None else self.store.get_many(wanted, consistent=True)
+        header = found.get(wanted[0])
+        if header is None or int(header["shards"]) != len(wanted) - 1:
+            # first read, or the header says another shard count: read again by the header
+            header = self.store.get(wanted[0])
+            assert header is not None  # ensure_cap created it
+            self.cache.put(("cap-shards", campaign.campaign_id, project_id), int(header["shards"]))
+            wanted = self.cap_keys(campaign, project_id)
+            found = self.store.get_many(wanted, consistent=True)
+            header = found.get(wanted[0]) or header
+        shard_keys = wanted[1:]
         value = (
             Escrow(
                 remaining=[int(found.get(k, {}).get("remaining_fen", 0)) for k in shard_keys],
@@ -403,12 +424,23 @@ class Ledger:
         tracks_source = bool(open_now and rules is not None and rules.velocity_per_minute is not None and source_ref)
         span = VELOCITY_SECONDS // SOURCE_BUCKET_SECONDS
 
-        # 1. one consistent batch read: the pledge (replay?), the donor marker, the donor's state
+        # 1. one consistent batch read: the pledge (replay?), the donor marker, the donor's state,
+        #    and the sub-pools / cap shards when the cached snapshot is stale or expired
         wanted: list[Any] = [keys.pledge(pledge_id), keys.project_donor(project_id, donor_ref)]
         if tracks_donor and campaign is not None:
             wanted.append(keys.donor(donor_ref, campaign.campaign_id))
         if tracks_source and source_ref:
             wanted += [keys.source_bucket(source_ref, b) for b in range(bucket - span, bucket + 1)]
+        read_pool = read_cap = False
+        if open_now and campaign is not None:
+            read_pool = "pool" in stale or self.cache.get(("pool", campaign.campaign_id), self.cache_seconds) is None
+            if read_pool:
+                wanted += self.pool_keys(campaign)
+            read_cap = "cap" in stale or (
+                self.cache.get(("cap", campaign.campaign_id, project_id), self.cache_seconds) is None
+            )
+            if read_cap:
+                wanted += self.cap_keys(campaign, project_id)
         found = self.store.get_many(wanted, consistent=True)
         existing = found.get(keys.pledge(pledge_id))
         if existing is not None:
@@ -421,8 +453,8 @@ class Ledger:
         donor_item: dict[str, Any] | None = None
         day = donor_day(now)
         if open_now and campaign is not None:
-            pool = self.pool(campaign, fresh="pool" in stale)
-            capped = self.cap(campaign, project_id, fresh="cap" in stale)
+            pool = self.pool(campaign, read=found if read_pool else None)
+            capped = self.cap(campaign, project_id, read=found if read_cap else None)
             if capped is not None:
                 cap, cap_header = capped
             donor_item = found.get(keys.donor(donor_ref, campaign.campaign_id))
