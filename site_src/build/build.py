@@ -134,7 +134,7 @@ def prepare(config: MkDocsConfig, state: State) -> Build:
     staging = site_dir.parent / f".qingyi-staging-{os.getpid()}"  # made only when workers write pages
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        loaded = content.check(content_root(), state, renderer(shell, staging))
+        loaded = content.check(content_root(), state, renderer(shell, staging, str(config.extra.get("api_url", ""))))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
