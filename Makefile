@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR):$(CURDIR)/api
 # Create .venv on a fresh clone and install the pinned dependencies (again only when they change).
 $(STAMP): requirements-dev.txt api/requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.2.1  # pinned: chalice 1.34 wants pip < 26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
