@@ -33,6 +33,8 @@ CONTENT = REPO / "content"
 
 def _mkdocs(site: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": f"{REPO}:{REPO / 'api'}", **(env_extra or {})}
+    if env.get("CI") == "":
+        del env["CI"]  # an editor's terminal: progress is printed
     mkdocs = str(Path(sys.executable).with_name("mkdocs"))
     return subprocess.run([mkdocs, "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(site)], cwd=REPO,
                           capture_output=True, text=True, env=env, timeout=300)
@@ -41,7 +43,7 @@ def _mkdocs(site: Path, env_extra: dict[str, str] | None = None) -> subprocess.C
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site") / "site"
-    result = _mkdocs(site)
+    result = _mkdocs(site, {"CI": ""})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "小屋页" in result.stderr  # progress is printed outside CI
     return site
