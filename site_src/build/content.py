@@ -75,9 +75,22 @@ class _CLoader(yaml.CSafeLoader):
         return tag
 
 
+#: Scalars other than text (dates, numbers, booleans) repeat across records; the values are immutable.
+_SCALARS: dict[tuple[str, str], Any] = {}
+
+
 def _value(loader: _CLoader, node: Any) -> Any:
     if isinstance(node, ScalarNode):
-        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+        if node.tag == _STR:
+            return node.value
+        key = (node.tag, node.value)
+        try:
+            return _SCALARS[key]
+        except KeyError:
+            value = loader.construct_object(node, deep=True)
+            if len(_SCALARS) < 100_000:
+                _SCALARS[key] = value
+            return value
     if isinstance(node, MappingNode):
         loader.flatten_mapping(node)
         out: dict[str, Any] = {}
