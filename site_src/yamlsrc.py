@@ -49,7 +49,11 @@ def dotted(path: Path) -> str:
     return out
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when it is there (about five times faster at scale); same nodes, same marks.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
     pass
 
 

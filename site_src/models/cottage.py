@@ -85,7 +85,7 @@ class Cottage(Record):
 
     @property
     def stage(self) -> str | None:
-        return current_stage(self.stages.model_dump(), COTTAGE_STAGES)
+        return current_stage(vars(self.stages), COTTAGE_STAGES)
 
     @property
     def built(self) -> bool:

@@ -49,4 +49,4 @@ class Need(Record):
 
     @property
     def stage(self) -> str:
-        return current_stage(self.stages.model_dump(), NEED_STAGES) or "need"
+        return current_stage(vars(self.stages), NEED_STAGES) or "need"

@@ -85,4 +85,4 @@ class VentureProject(Record):
 
     @property
     def stage(self) -> str | None:
-        return current_stage(self.stages.model_dump(), VENTURE_STAGES)
+        return current_stage(vars(self.stages), VENTURE_STAGES)
