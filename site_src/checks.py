@@ -21,6 +21,7 @@ from .models import (
     Programme,
     Project,
     Record,
+    Settlement,
     Team,
     VentureProject,
     VolunteerStructure,
@@ -92,6 +93,9 @@ REFS: list[tuple[type[Record], str, type[Record], tuple[str, ...] | None]] = [
     (VolunteerStructure, "registered_social_orgs[]", Organisation, ("social_organisation",)),
     (VentureProject, "programme", Programme, None),
     (VentureProject, "applicant", Organisation, None),
+    (Settlement, "campaign_id", Campaign, None),
+    (Settlement, "projects[].project_id", Project, None),
+    (Settlement, "projects[].teams[].team_id", Team, None),
 ]
 
 
@@ -419,3 +423,27 @@ def need_claim_window_in_order(loaded: Loaded) -> Iterator[ContentError]:
                        f"认领截止日期 {n.claim_closes} 早于开始日期 {n.claim_opens}",
                        f"the claim window closes ({n.claim_closes}) before it opens ({n.claim_opens})",
                        "更正 claim_opens 或 claim_closes", "correct claim_opens or claim_closes")
+
+
+@check
+def settlement_adds_up(loaded: Loaded) -> Iterator[ContentError]:
+    # The settlement is the ledger's own summary; editors must not change its figures by hand.
+    for st in loaded.of(Settlement).values():
+        problems: list[tuple[tuple[Any, ...], str, str]] = []
+        if st.campaign_id != st.id:
+            problems.append((("campaign_id",), "结算的活动与编号不一致", "campaign_id differs from id"))
+        if st.committed_fen != st.pool_fen - st.remaining_fen:
+            problems.append((("committed_fen",), "已承诺配捐不等于资金池减剩余", "committed_fen is not pool_fen - remaining_fen"))
+        if st.matched_fen != sum(p.matched_fen for p in st.projects):
+            problems.append((("matched_fen",), "配捐合计不等于各项目配捐之和", "matched_fen is not the sum of the projects' matched_fen"))
+        if not st.reconciled or st.matched_fen != st.committed_fen:
+            problems.append((("reconciled",), "配捐合计与资金池支出不一致，不能公示", "matched and committed disagree; the ledger is not reconciled"))
+        for i, p in enumerate(st.projects):
+            if p.paid_fen > p.raised_fen:
+                problems.append((("projects", i, "paid_fen"), "已到账超过认捐", "paid_fen exceeds raised_fen"))
+            if sum(t.raised_fen for t in p.teams) > p.raised_fen:
+                problems.append((("projects", i, "teams"), "战队合计超过项目认捐", "the teams raise more than the project"))
+        for path, zh, en in problems:
+            yield _err(loaded, st, path, "settlement.sum", zh, en,
+                       "结算文件应原样提交 API 导出的内容；如有出入请运营人员重新核对",
+                       "commit the API's export unchanged; if it disagrees, ask an operator to check the ledger")

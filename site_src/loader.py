@@ -161,7 +161,7 @@ def load(root: Path) -> Loaded:
     loaded = Loaded(root=root)
     errors = loaded.report.errors
     for folder in sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        if folder not in BY_FOLDER and folder not in ("assets", "settlements"):
+        if folder not in BY_FOLDER and folder != "assets":
             errors.append(ContentError(
                 f"{root.name}/{folder}", 1, 1, "content.unknown_folder", "",
                 f"未知的内容文件夹“{folder}”", f"unknown content folder {folder!r}",

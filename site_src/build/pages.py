@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..models.cottage import COTTAGE_STAGE_ZH
 from ..models.need import NEED_STAGE_ZH, NEED_STAGES
+from ..models.settlement import Settlement
 from ..models.venture_project import THEME_ZH, VENTURE_STAGE_ZH, VENTURE_STAGES
 from . import charts, fmt
 from .site import Site, listing_url, rel, url_of
@@ -146,7 +147,7 @@ class Pages:
         s = self.site
         c = s.campaigns[cid]
         self.render(url_of("campaign", cid), "campaign.md.j2", c=c, programme=s.programmes[c.programme],
-                    teams=s.teams_of_campaign[cid])
+                    teams=s.teams_of_campaign[cid], settlement=s.loaded.of(Settlement).get(cid))
 
     def team(self, tid: str) -> None:
         s = self.site

@@ -8,16 +8,18 @@ from .need import Need
 from .organisation import Organisation
 from .programme import Programme
 from .project import Project
+from .settlement import Settlement
 from .team import Team
 from .venture_project import VentureProject
 from .volunteer_structure import VolunteerStructure
 
 KINDS: tuple[type[Record], ...] = (
     Programme, Organisation, Project, Batch, Cottage, Campaign, Team, Need, VolunteerStructure, VentureProject,
+    Settlement,
 )
 BY_FOLDER = {kind.FOLDER: kind for kind in KINDS}
 
 __all__ = [
     "KINDS", "BY_FOLDER", "Batch", "Campaign", "Cottage", "Need", "Organisation", "Programme", "Project",
-    "Record", "Team", "VentureProject", "VolunteerStructure",
+    "Record", "Settlement", "Team", "VentureProject", "VolunteerStructure",
 ]
