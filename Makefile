@@ -53,8 +53,10 @@ api: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python infra/local_stack.py
 
+# Two workers (pytest-xdist), one per core: the API's moto-bound tests and the browser tests wait on
+# servers much of the time. Every fixture starts its own servers on free loopback ports.
 test: $(STAMP) $(AXE)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # ---- quality and speed ---------------------------------------------------
 lint: $(STAMP)
