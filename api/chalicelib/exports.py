@@ -7,29 +7,9 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from .pledges import operator_view
+from .pledges import OPERATOR_FIELDS, operator_view
 
-COLUMNS = (
-    "pledge_id",
-    "project_id",
-    "campaign_id",
-    "team_id",
-    "amount_fen",
-    "match_fen",
-    "match_reason",
-    "status",
-    "flagged",
-    "display_name",
-    "anonymous",
-    "message",
-    "contact",
-    "donor_ref",
-    "created_at",
-    "paid_at",
-    "payment_ref",
-    "cancelled_at",
-    "cancel_reason",
-)
+COLUMNS = OPERATOR_FIELDS
 
 
 def _cell(value: Any) -> str:

@@ -143,31 +143,34 @@ def public_view(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: What an operator sees of a pledge, in order (also the CSV export's columns).
+OPERATOR_FIELDS = (
+    "pledge_id",
+    "project_id",
+    "campaign_id",
+    "team_id",
+    "amount_fen",
+    "match_fen",
+    "match_reason",
+    "full_match_fen",
+    "status",
+    "flagged",
+    "display_name",
+    "anonymous",
+    "message",
+    "contact",
+    "donor_ref",
+    "created_at",
+    "paid_at",
+    "payment_ref",
+    "cancelled_at",
+    "cancel_reason",
+)
+
+
 def operator_view(item: dict[str, Any]) -> dict[str, Any]:
     """Everything an operator needs to reconcile a pledge (private: operator routes only)."""
-    keep = (
-        "pledge_id",
-        "project_id",
-        "campaign_id",
-        "team_id",
-        "amount_fen",
-        "match_fen",
-        "match_reason",
-        "full_match_fen",
-        "status",
-        "flagged",
-        "display_name",
-        "anonymous",
-        "message",
-        "contact",
-        "donor_ref",
-        "created_at",
-        "paid_at",
-        "payment_ref",
-        "cancelled_at",
-        "cancel_reason",
-    )
-    return {k: item.get(k) for k in keep}
+    return {k: item.get(k) for k in OPERATOR_FIELDS}
 
 
 def parse_operator_note(data: dict[str, Any], field_name: str) -> str | None:
