@@ -26,7 +26,7 @@ from .auth import Principal
 from .catalogue import Catalogue
 from .ledger import Ledger
 from .pledges import MAX_CONTACT, MAX_MESSAGE, clean_text
-from .settlement import _emit
+from .settlement import emit_yaml
 from .store import ABSENT, Key, Put, Update, absent_or_eq, eq
 
 LIVE = ("pending", "approved")
@@ -176,10 +176,10 @@ def claim(
                 if held["team_id"] == team_id:
                     return held, False
                 raise errors.NeedAlreadyClaimed() from None
-            ledger._backoff(attempt)  # freed (rejected) between our write and our read: try again
+            ledger.backoff(attempt)  # freed (rejected) between our write and our read: try again
         except (errors.Contention, errors.Throttled):
-            ledger._backoff(attempt)
-    raise ledger._busy()
+            ledger.backoff(attempt)
+    raise ledger.busy()
 
 
 def decide(
@@ -220,8 +220,8 @@ def decide(
             ledger.cache.drop(("needs-status",))
             return {**held, **change}
         except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-            ledger._backoff(attempt)
-    raise ledger._busy()
+            ledger.backoff(attempt)
+    raise ledger.busy()
 
 
 # ---- what the public sees ------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
         "# For each entry, open content_path and set claimed_by and stages.claimed as below,",
         "# then open a pull request; the site shows the claimed stage once it is merged.",
     ]
-    _emit(summary, 0, lines)
+    emit_yaml(summary, 0, lines)
     return "\n".join(lines) + "\n"
 
 

@@ -189,11 +189,11 @@ class Ledger:
 
     # ---- retry loop --------------------------------------------------------------
 
-    def _backoff(self, attempt: int) -> None:
+    def backoff(self, attempt: int) -> None:
         self.stats["retries"] += 1
         self.sleep(self._rng.uniform(0, min(0.2, 0.004 * (2**attempt))))
 
-    def _busy(self) -> errors.ServiceBusy:
+    def busy(self) -> errors.ServiceBusy:
         self.stats["busy"] += 1
         return errors.ServiceBusy(retry_after=1)
 
@@ -246,8 +246,8 @@ class Ledger:
                     self.cache.put(cache_key, n)
                     return n
             except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-                self._backoff(attempt)
-        raise self._busy()
+                self.backoff(attempt)
+        raise self.busy()
 
     def ensure_cap(self, campaign: Campaign, project_id: str) -> dict[str, Any] | None:
         """Create the project's cap escrow in this campaign once; None when the campaign has no project cap."""
@@ -281,8 +281,8 @@ class Ledger:
             try:
                 self.store.transact(ops)
             except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-                self._backoff(attempt)
-        raise self._busy()
+                self.backoff(attempt)
+        raise self.busy()
 
     def pool_keys(self, campaign: Campaign) -> list[Any]:
         """The sub-pool items to read (creating the sub-pools on first use)."""
@@ -378,11 +378,11 @@ class Ledger:
                 # donor are read consistently on every attempt anyway).
                 stale = refused.kinds
                 if "pledge" not in stale:
-                    self._backoff(attempt)
+                    self.backoff(attempt)
                 continue
             except (errors.Contention, errors.Throttled):
                 stale = {"pool", "cap"}
-                self._backoff(attempt)
+                self.backoff(attempt)
                 continue
             if bonus_check is not None:
                 # The pledge stands whatever happens here; the next pledge under the team tries again.
@@ -391,7 +391,7 @@ class Ledger:
                 ):
                     self._maybe_grant_bonus(bonus_check)
             return outcome
-        raise self._busy()
+        raise self.busy()
 
     def _try_pledge(
         self,
@@ -654,7 +654,7 @@ class Ledger:
                 self.cache.drop(("cap", campaign.campaign_id, project_id))
                 return
             except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-                self._backoff(attempt)
+                self.backoff(attempt)
         # Not granted this time: the next pledge under the team tries again.
 
     # ---- payment and cancellation --------------------------------------------------------
@@ -711,10 +711,10 @@ class Ledger:
             except errors.ConditionFailed as failed:
                 if nonce is not None and 0 in failed.failed:
                     raise errors.NotificationReplayed() from failed
-                self._backoff(attempt)
+                self.backoff(attempt)
             except (errors.Contention, errors.Throttled):
-                self._backoff(attempt)
-        raise self._busy()
+                self.backoff(attempt)
+        raise self.busy()
 
     def cancel(self, pledge_id: str, *, reason: str | None = None) -> dict[str, Any]:
         """pledged/paid → cancelled: the match goes back to its sub-pools, cap shards and the donor's caps."""
@@ -728,8 +728,8 @@ class Ledger:
                 cancelled_at = ops[0].set["cancelled_at"]  # type: ignore[union-attr]
                 return {**item, "status": "cancelled", "cancelled_at": cancelled_at, "cancel_reason": reason}
             except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-                self._backoff(attempt)
-        raise self._busy()
+                self.backoff(attempt)
+        raise self.busy()
 
     def _cancel_ops(self, item: dict[str, Any], reason: str | None) -> list[Op]:
         pledge_id, project_id = item["pledge_id"], item["project_id"]

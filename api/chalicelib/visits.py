@@ -210,10 +210,10 @@ def log_visit(
                     if stored.get("fingerprint") != body_fingerprint:
                         raise errors.IdempotencyMismatch() from None
                     return dict(stored["response"])
-            ledger._backoff(attempt)
+            ledger.backoff(attempt)
         except (errors.Contention, errors.Throttled):
-            ledger._backoff(attempt)
-    raise ledger._busy()
+            ledger.backoff(attempt)
+    raise ledger.busy()
 
 
 # ---- reading -----------------------------------------------------------------------------------------
