@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+
 from chalicelib.matching import (
     PRECEDENCE,
     REASON_TEXT,

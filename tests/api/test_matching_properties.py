@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import time, timedelta
 
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 from chalicelib.matching import (
     GATE_PRECEDENCE,
     LIMIT_PRECEDENCE,
@@ -27,9 +30,6 @@ from chalicelib.matching import (
     rate_bp,
 )
 from chalicelib.rules import BP, Campaign, CampaignRules, TeamBonus, Tier, Window
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-
 from tests.api.test_matching import SimLedger, bj
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

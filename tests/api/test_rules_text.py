@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+
 from chalicelib.rules import Campaign, CampaignRules, TeamBonus, Tier, Window
 from chalicelib.rules_text import (
     clock,
@@ -16,7 +17,6 @@ from chalicelib.rules_text import (
     summary,
     yuan,
 )
-
 from tests.api.test_matching import GLOBALGIVING, GOTEO, TEAMS, TENCENT, bj
 
 YUAN = 100
