@@ -157,7 +157,8 @@ def handle_file(item: tuple[str, str, str | None, bool]) -> FileResult:
     res = FileResult(name=name)
     suffix = path.suffix.lower()
     try:
-        raw = path.read_bytes()
+        with open(path_str, "rb") as fh:
+            raw = fh.read()
     except OSError:
         res.bad = True
         return res

@@ -3,9 +3,10 @@
 Why not MkDocs pages: Material renders the whole navigation and runs the full
 page pipeline (Markdown, TOC, search parsing, theme template) for every page,
 which costs milliseconds per page and makes 100,000 cottages take minutes
-(DESIGN.md). A cottage page here is one small Jinja2 template render into a
-shell (head, header, footer) that links the theme's own stylesheet, so it looks
-like the rest of the site; the shell is built once per build. Pages are kept
+(DESIGN.md). A cottage page here is one plain string template (cottage_page.py,
+every content value escaped) joined into a shell (head, header, footer) that
+links the theme's own stylesheet, so it looks like the rest of the site; the
+shell is built once per build. Pages are kept
 out of the navigation by construction. Rendered pages are cached by a key made
 from the record's source text and the names it shows, so a rebuild under
 ``mkdocs serve`` re-renders only what changed.
@@ -31,7 +32,7 @@ from markupsafe import Markup
 
 from ..models import Cottage
 from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
-from . import fmt
+from . import cottage_page, fmt
 from .pages import TEMPLATES, light_environment
 from .site import Site, listing_url
 
@@ -91,8 +92,8 @@ def theme_css(theme_dirs: list[str]) -> list[str]:
 
 def _template_version() -> str:
     h = hashlib.sha1()
-    for name in ("cottage.html.j2", "listing.html.j2"):
-        h.update((TEMPLATES / name).read_bytes())
+    h.update(Path(cottage_page.__file__).read_bytes())
+    h.update((TEMPLATES / "listing.html.j2").read_bytes())
     return h.hexdigest()
 
 
@@ -125,11 +126,10 @@ class CottageWriter:
         self.shell = shell
         self.cache = cache if cache is not None else CottageCache()
         env = light_environment()
-        self.page_t = env.get_template("cottage.html.j2")
         self.list_t = env.get_template("listing.html.j2")
         self.version = _template_version() + "".join(shell.css) + "".join(shell.js) + site.api_url
         self.written = 0
-        self._cottage_dir = False
+        self._cottage_dir = ""  # "<site>/cottages/" once made
         self._lines: dict[tuple[str, Any], str] = {}
         self._keys: dict[str, str] = {}
 
@@ -162,7 +162,7 @@ class CottageWriter:
         stages = c.stages
         current = self.site.stage_of.get(c.id) if c.id in self.site.stage_of else c.stage
         stage_lines = "\n".join(self._stage_line(name, getattr(stages, name)) for name in COTTAGE_STAGES)
-        return self.page_t.render(
+        return cottage_page.render(
             c=c, head=head, header=header, footer=footer, root=root, site_name=self.shell.site_name,
             stage=COTTAGE_STAGE_ZH[current] if current else "摸排中", stage_lines=stage_lines, batch=batch,
             project=project, team=team, cost=fmt.money(c.cost) if c.cost else "", day_text=fmt.date,
@@ -181,8 +181,8 @@ class CottageWriter:
         """cottages/<id>.html: one file, no folder (creating 100,000 folders costs more than the pages)."""
         if not self._cottage_dir:
             os.makedirs(self.site_dir / "cottages", exist_ok=True)
-            self._cottage_dir = True
-        fd = os.open(self.site_dir / "cottages" / f"{cid}.html", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            self._cottage_dir = os.path.join(self.site_dir, "cottages", "")
+        fd = os.open(f"{self._cottage_dir}{cid}.html", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             os.write(fd, html.encode("utf-8"))
         finally:
