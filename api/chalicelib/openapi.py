@@ -12,7 +12,7 @@ from typing import Any
 
 from . import errors
 from .matching import REASONS
-from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME
+from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS
 
 E = errors
 COMMON = [E.InternalError, E.CatalogueMissing, E.MethodNotAllowed]
@@ -181,26 +181,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "PaymentResult": _obj({"pledge_id": STR, "status": STR}, ["pledge_id", "status"]),
     "OperatorPledge": _obj(
-        {
-            name: NSTR
-            for name in [
-                "pledge_id",
-                "project_id",
-                "campaign_id",
-                "team_id",
-                "match_reason",
-                "status",
-                "display_name",
-                "message",
-                "contact",
-                "donor_ref",
-                "created_at",
-                "paid_at",
-                "payment_ref",
-                "cancelled_at",
-                "cancel_reason",
-            ]
-        }
+        {name: NSTR for name in OPERATOR_FIELDS}
         | {
             "amount_fen": FEN,
             "match_fen": FEN,

@@ -155,19 +155,10 @@ def fresh_table(endpoint: str | None = None, client: Any = None) -> str:
 
 
 def scan(table: str, client: Any = None) -> list[dict[str, Any]]:
-    """Every item of a table, consistently read (tests only; bounded pages)."""
-    from chalicelib.store import from_item
+    """Every item of a table, consistently read, on this module's shared client."""
+    from tests.api.invariants import scan as scan_table
 
-    client = client or _shared_client() or boto3.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    for _page in range(1000):
-        out = client.scan(**params)
-        items += [from_item(i) for i in out.get("Items", [])]
-        if not out.get("LastEvaluatedKey"):
-            return items
-        params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
-    raise AssertionError("scan did not finish")
+    return scan_table(table, client or _shared_client())
 
 
 def _shared_client() -> Any:
