@@ -4,22 +4,45 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export PYTHONPATH := $(CURDIR):$(CURDIR)/api
 
 .PHONY: venv test serve build check-content schemas catalogue api bench bench-site lint typecheck clean import-cottages
 
 # Create .venv on a fresh clone and install the pinned dependencies (again only when they change).
-$(STAMP): requirements-dev.txt api/requirements.txt
+# The project itself is installed editable (pyproject.toml lists its packages), so nothing edits sys.path.
+$(STAMP): requirements-dev.txt api/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet pip==26.2.1  # pinned: chalice 1.34 wants pip < 26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
 
+# System packages the browser tests and pages need: Debian's Chromium (Playwright drives it through
+# executable_path), a CJK font (readable screenshots and share images) and Node's npm (axe-core).
+# Installed with apt when this runs as root; otherwise it stops at once with the exact command to run.
+SYSTEM_PACKAGES_MISSING = $(strip \
+  $(if $(shell command -v chromium),,chromium) \
+  $(if $(shell fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' && echo y),,fonts-wqy-microhei) \
+  $(if $(shell command -v npm),,nodejs npm))
+.PHONY: system-packages
+system-packages:
+	@missing="$(SYSTEM_PACKAGES_MISSING)"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing system packages: $$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "缺少系统软件包 / missing system packages: $$missing"; \
+	    echo "请运行 / run: sudo apt-get update && sudo apt-get install -y $$missing"; \
+	    exit 2; \
+	  fi; \
+	fi
+
 # axe-core for the browser tests' accessibility checks, at the version package-lock.json pins.
 AXE := node_modules/axe-core/axe.min.js
-$(AXE): package.json package-lock.json
+$(AXE): package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
@@ -45,7 +68,7 @@ catalogue: $(STAMP)
 # The API alone on 127.0.0.1:$${QINGYI_API_PORT:-8001} over moto (one request at a time), until Ctrl-C.
 api: $(STAMP)
 	@if [ -z "$$QINGYI_CATALOGUE" ]; then $(MAKE) --no-print-directory catalogue; fi
-	$(BIN)/python api/local.py
+	$(BIN)/python -m infra.local_api
 
 # ---- the two commands ----------------------------------------------------
 # The whole product on 127.0.0.1 (infra/local_stack.py): DynamoDB emulator, API on QINGYI_API_PORT (8001),
@@ -55,7 +78,7 @@ serve: $(STAMP)
 
 # Two workers (pytest-xdist), one per core: the API's moto-bound tests and the browser tests wait on
 # servers much of the time. Every fixture starts its own servers on free loopback ports.
-test: $(STAMP) $(AXE)
+test: system-packages $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -n 2
 
 # ---- quality and speed ---------------------------------------------------

@@ -52,10 +52,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-API_DIR = ROOT / "api"
-for _entry in (str(ROOT), str(API_DIR)):
-    if _entry not in sys.path:
-        sys.path.insert(0, _entry)
 
 LOOPBACK = "127.0.0.1"
 STATE_FILE = "ledger.jsonl"
@@ -364,7 +360,7 @@ class Stack:
         check_ports(ports)
         started = time.monotonic()
         catalogue_path = self.compile_catalogue()
-        import local as api_local  # api/local.py
+        from infra import local_api as api_local
 
         api_local.fake_credentials()
         origins = {f"http://{LOOPBACK}:{self.site_port}", f"http://localhost:{self.site_port}"}
@@ -376,7 +372,7 @@ class Stack:
             os.environ["QINGYI_OPERATOR_TOKENS"] = token_digests(self.tokens)
         moto_port = free_port()
         self._moto = subprocess.Popen(
-            [sys.executable, str(API_DIR / "local.py"), "moto", str(moto_port)], cwd=ROOT, start_new_session=True
+            [sys.executable, "-m", "infra.local_api", "moto", str(moto_port)], cwd=ROOT, start_new_session=True
         )
         try:
             wait_for_port(moto_port, self._moto)

@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from local import speed_up_moto_transactions
 from moto import mock_aws
 
+from infra.local_api import speed_up_moto_transactions
 from infra.tables import deploy_data_stack
 
 HERE = Path(__file__).parent

@@ -239,7 +239,7 @@ def test_the_exported_fields_validate_against_the_need_model(vapi: Any) -> None:
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[Any, str, str]]:
-    from local import start_moto
+    from infra.local_api import start_moto
 
     base_env(monkeypatch)
     volunteer_env(monkeypatch, tmp_path)

@@ -24,7 +24,7 @@ PER_THREAD = 50
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str, str]]:
-    from local import deploy_table, spawn_moto
+    from infra.local_api import deploy_table, spawn_moto
 
     base_env(monkeypatch)
     process, endpoint = spawn_moto()  # its own process: the server does not share our GIL

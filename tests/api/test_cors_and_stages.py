@@ -67,9 +67,8 @@ def test_local_runner_explains_a_missing_catalogue(tmp_path: Path) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
         "QINGYI_CATALOGUE": str(tmp_path / "none.json"),
-        "PYTHONPATH": f"{API.parent}:{API}",
     }
-    done = subprocess.run([sys.executable, str(API / "local.py")], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "infra.local_api"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "make catalogue" in done.stderr
 

@@ -64,7 +64,7 @@ def find_leaks(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A moto server holding every private string, the app over it, and the env a site build sees."""
-    from local import start_moto
+    from infra.local_api import start_moto
 
     with pytest.MonkeyPatch.context() as patch:
         base_env(patch)
@@ -214,7 +214,7 @@ def test_refusals_do_not_echo_private_input(written: dict[str, Any]) -> None:
 def built_site(written: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One strict MkDocs build of the whole site, with the store's endpoint and table in its environment."""
     out = tmp_path_factory.mktemp("site")
-    env = {**written["env"], "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "api")]), "NO_MKDOCS_2_WARNING": "1"}
+    env = {**written["env"], "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
         cwd=ROOT,

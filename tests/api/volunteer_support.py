@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-from local import speed_up_moto_transactions
 from moto import mock_aws
 
+from infra.local_api import speed_up_moto_transactions
 from infra.tables import create_tables
 from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, WORKED, base_env, digest
 

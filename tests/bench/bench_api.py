@@ -268,9 +268,9 @@ def test_cold_start_ratio(tmp_path: Path) -> None:
 @pytest.mark.bench
 def test_latency_in_process_against_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     import boto3
-    from local import speed_up_moto_transactions
     from moto import mock_aws
 
+    from infra.local_api import speed_up_moto_transactions
     from infra.tables import deploy_data_stack
     from tests.api.conftest import base_env
     from tests.api.gateway import Api

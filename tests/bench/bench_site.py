@@ -36,7 +36,6 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO), str(REPO / "api")]
 
 from site_src.models import Cottage  # noqa: E402
 from site_src.synthetic import cottage_dict  # noqa: E402
@@ -164,8 +163,7 @@ def run(records: int, stock: bool = True, keep: bool = False, stock_timeout: flo
         _parallel(_write_range, content / "cottages", records)
         _say(f"{records} synthetic cottages written in {time.monotonic() - t:.1f} s")
         mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-        env = dict(os.environ, QINGYI_CONTENT=str(content), CI="true", NO_MKDOCS_2_WARNING="1",
-                   PYTHONPATH=f"{REPO}:{REPO / 'api'}")
+        env = dict(os.environ, QINGYI_CONTENT=str(content), CI="true", NO_MKDOCS_2_WARNING="1")
         site = work / "site"
         seconds, rss, rc = _timed([mkdocs, "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml"), "-d", str(site)],
                                   REPO, env, work / "build.log")
@@ -257,8 +255,7 @@ def serve_latency(records: int, edits: int = 3) -> dict:
         _parallel(_write_range, content / "cottages", records)
         port = _free_port()
         mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-        env = dict(os.environ, QINGYI_CONTENT=str(content), NO_MKDOCS_2_WARNING="1",
-                   PYTHONPATH=f"{REPO}:{REPO / 'api'}")
+        env = dict(os.environ, QINGYI_CONTENT=str(content), NO_MKDOCS_2_WARNING="1")
         log = open(work / "serve.log", "w")  # noqa: SIM115 - closed with the server, in finally
         started = time.monotonic()
         proc = subprocess.Popen([mkdocs, "serve", "--dirty", "--livereload",

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "api"))
-
-import local as api_local  # noqa: E402  (api/local.py)
-
+from infra import local_api as api_local
 from infra import local_stack  # noqa: E402
 
 

@@ -48,7 +48,7 @@ def _policy() -> str:
 @pytest.fixture(scope="module")
 def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "QINGYI_API_URL": API_ORIGIN, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'api'}"}
+    env = {**os.environ, "QINGYI_API_URL": API_ORIGIN}
     mkdocs = ROOT / ".venv" / "bin" / "mkdocs"
     done = subprocess.run(
         [str(mkdocs), "build", "--strict", "--quiet", "--site-dir", str(out)],

@@ -22,9 +22,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from site_src import privacy
-from site_src.build.charts import WIDTH
 from site_src.loader import load
 from site_src.models import Batch, Campaign, Cottage, Need, Project, Team, VentureProject
+from site_src.publish.charts import WIDTH
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(__file__).parent / "data" / "360giving"
@@ -32,7 +32,7 @@ CONTENT = REPO / "content"
 
 
 def _mkdocs(site: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": f"{REPO}:{REPO / 'api'}", **(env_extra or {})}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env_extra or {})}
     if env.get("CI") == "":
         del env["CI"]  # an editor's terminal: progress is printed
     mkdocs = str(Path(sys.executable).with_name("mkdocs"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from site_src.build import content as fast
-from site_src.build.state import ContentFailed, State
 from site_src.pipeline import check_content
+from site_src.publish import content as fast
+from site_src.publish.state import ContentFailed, State
 from site_src.yamlsrc import load_text
 
 from .test_content_examples import INVALID, VALID, expectation
@@ -75,8 +75,8 @@ def test_cache_reuses_unchanged_files_and_reparses_an_edit(tmp_path: Path) -> No
 
 
 def test_worker_processes_write_the_same_cottage_pages_as_the_build(tmp_path: Path, monkeypatch) -> None:
-    from site_src.build.cottages import CottageWriter, Shell, merge_staging, renderer
-    from site_src.build.site import Site
+    from site_src.publish.cottages import CottageWriter, Shell, merge_staging, renderer
+    from site_src.publish.site import Site
 
     shell = Shell("青益", ["assets/stylesheets/main.css"], ["assets/qingyi/qingyi.js"])
     staging = tmp_path / "staging"

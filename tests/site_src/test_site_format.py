@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from site_src.build import charts, fmt
-from site_src.build.site import rel
+from site_src.publish import charts, fmt
+from site_src.publish.site import rel
 
 
 @pytest.mark.parametrize("fen,money,wan", [

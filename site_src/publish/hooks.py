@@ -18,22 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
-
-_REPO = Path(__file__).resolve().parents[2]
-for _p in (str(_REPO), str(_REPO / "api")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
 from mkdocs.config.defaults import MkDocsConfig  # noqa: E402
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, Files  # noqa: E402
 
-from site_src.build import state  # noqa: E402
+from site_src.publish import state  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.qingyi")
 
@@ -48,7 +42,7 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    from site_src.build.build import prepare
+    from site_src.publish.build import prepare
 
     started = time.monotonic()
     try:
@@ -124,7 +118,7 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    from site_src.build.build import content_root
+    from site_src.publish.build import content_root
 
     server.watch(str(content_root()))  # QINGYI_CONTENT may point outside the repository
     _use_native_watcher(server)

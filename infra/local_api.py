@@ -1,4 +1,4 @@
-"""Run the API alone on this machine: ``make api`` (``python api/local.py``).
+"""Run the API alone on this machine: ``make api`` (``python -m infra.local_api``).
 
 1. starts moto's server on 127.0.0.1 serving **one request at a time**
    (moto is not safe for concurrent transactions: see DESIGN.md), with its
@@ -25,11 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-for entry in (str(ROOT), str(HERE)):
-    if entry not in sys.path:
-        sys.path.insert(0, entry)
+ROOT = Path(__file__).resolve().parent.parent
 
 LOOPBACK = "127.0.0.1"
 
@@ -198,7 +194,7 @@ def start_api(port: int) -> ApiServer:
     from chalice.config import Config
     from chalice.local import LocalDevServer
 
-    config = Config.create(chalice_stage="dev", app_name="qingyi-api", project_dir=str(HERE))
+    config = Config.create(chalice_stage="dev", app_name="qingyi-api", project_dir=str(ROOT / "api"))
     server = LocalDevServer(app_module.app, config, LOOPBACK, port)
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()
