@@ -418,8 +418,22 @@ IDEMPOTENCY_KEY = Param(
     description="a retry with the same key and body replays the first response",
     error=E.IdempotencyKeyRequired,
 )
-PAYMENT_TIMESTAMP = Param("X-Qingyi-Timestamp", "header", {"type": "string"}, required=True, error=E.SignatureInvalid)
-PAYMENT_SIGNATURE = Param("X-Qingyi-Signature", "header", {"type": "string"}, required=True, error=E.SignatureInvalid)
+PAYMENT_TIMESTAMP = Param(
+    "X-Qingyi-Timestamp",
+    "header",
+    {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    required=True,
+    description="Unix seconds",
+    error=E.SignatureInvalid,
+)
+PAYMENT_SIGNATURE = Param(
+    "X-Qingyi-Signature",
+    "header",
+    {"type": "string", "pattern": "^(sha256=)?[0-9a-fA-F]{64}$"},
+    required=True,
+    description="hex HMAC-SHA256 of timestamp + '.' + body",
+    error=E.SignatureInvalid,
+)
 
 #: ``returns`` values that are not a schema in SCHEMAS.
 ANY_OBJECT, NO_CONTENT = "object", "empty"
