@@ -6,8 +6,9 @@ What runs where (every child is started here and stopped here, by its own pid):
 piece                  what                                         where
 =====================  ==========================================  =======================
 DynamoDB emulator      moto's server, one request at a time         child process, a free port
-                       (DESIGN.md: moto is not safe for concurrent
-                       transactions), ledger table from
+                       (moto is not safe for concurrent
+                       transactions: README, "Facts that shaped
+                       the design"), ledger table from
                        infra/data.yaml
 API                    the Chalice app (api/app.py), chalice's      this process (a thread),
                        local server                                 ``QINGYI_API_PORT`` (8001)

@@ -22,6 +22,7 @@ from typing import Any
 from chalice import Chalice, Response
 
 from . import errors
+from .openapi import Operation, Param
 from .pledges import MAX_BODY_BYTES
 
 log = logging.getLogger("qingyi.api")
@@ -56,9 +57,14 @@ def text_response(text: str, content_type: str, filename: str | None = None) -> 
 
 
 class QingyiChalice(Chalice):
-    """Chalice with a per-thread current request and domain errors turned into responses."""
+    """Chalice with a per-thread current request, declared operations, and domain errors as responses."""
 
     _local = threading.local()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: every route's description, in declaration order (the OpenAPI document is made from it)
+        self.operations: list[Operation] = []
 
     @property
     def current_request(self) -> Any:
@@ -68,8 +74,27 @@ class QingyiChalice(Chalice):
     def current_request(self, value: Any) -> None:
         self._local.request = value
 
-    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
-        register = super().route(path, **kwargs)
+    def endpoint(
+        self,
+        method: str,
+        path: str,
+        summary: str,
+        *,
+        access: str,
+        returns: str,
+        status: int = 200,
+        body: str | None = None,
+        body_required: bool = False,
+        params: tuple[Param, ...] = (),
+        raises: tuple[type[errors.ApiError], ...] = (),
+    ) -> Callable[..., Any]:
+        """Register a view for one method on one path, with what the OpenAPI document says of it."""
+        operation = Operation(method, path, summary, access, returns, status, body, body_required, params, raises)
+        self.operations.append(operation)
+        return self._guarded_route(operation)
+
+    def _guarded_route(self, operation: Operation) -> Callable[..., Any]:
+        register = super().route(operation.path, methods=[operation.method])
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(view)
@@ -81,13 +106,16 @@ class QingyiChalice(Chalice):
                 except (errors.Throttled, errors.Contention):
                     return error_response(errors.ServiceBusy(retry_after=1))
                 except Exception:  # noqa: BLE001 - last resort: never leak a trace to the public
-                    log.exception("unhandled error on %s", path)
+                    log.exception("unhandled error on %s %s", operation.method, operation.path)
                     return error_response(errors.InternalError())
                 return result if isinstance(result, Response) else json_response(result)
 
             return register(guarded)
 
         return decorator
+
+    def public_paths(self) -> set[str]:
+        return {op.path for op in self.operations if op.public}
 
 
 def request_json(request: Any) -> dict[str, Any]:
@@ -130,7 +158,7 @@ def source_address(request: Any) -> str | None:
     return identity.get("sourceIp")
 
 
-def install(app: Chalice, *, cors_paths: Callable[[str], bool]) -> None:
+def install(app: QingyiChalice) -> None:
     """Add the error-shape and CORS middleware to ``app``."""
 
     @app.middleware("http")
@@ -149,7 +177,7 @@ def install(app: Chalice, *, cors_paths: Callable[[str], bool]) -> None:
             exc = cls()
             keep = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
             response = json_response(exc.body(), response.status_code, keep)
-        if origin and origin in allowed_origins() and cors_paths(path):
+        if origin and origin in allowed_origins() and path in app.public_paths():
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
             response.headers["Access-Control-Expose-Headers"] = "Retry-After"

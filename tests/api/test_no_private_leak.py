@@ -4,7 +4,7 @@ Known private strings go in through every route that takes one (donor key,
 contact, Idempotency-Key and source address on a pledge; payment references;
 cancellation and decision reasons; a claim's contact and note; a visit's
 what-was-done and what-the-child-asked-for). Then every public GET route in the
-OpenAPI ROUTES table is called for every id the catalogue knows, and the whole
+app's declared operations is called for every id the catalogue knows, and the whole
 site is built, with the store's endpoint and table in the build's environment,
 so a page that read the store would find them. None may contain any of them.
 
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app import app as declared
 
-from chalicelib import openapi
 from tests.api import volunteer_support as support
 from tests.api.conftest import OPERATOR_TOKEN, PAYMENT_SECRET, base_env
 from tests.api.volunteer_support import (
@@ -164,9 +164,10 @@ def public_urls() -> list[str]:
         "programme_id": sorted(cat.programme_ids),
     }
     urls: list[str] = []
-    for method, path, _s, access, *_ in openapi.ROUTES:
-        if access != "public" or method != "GET":
+    for op in declared.operations:
+        if not op.public or op.method != "GET":
             continue
+        path = op.path
         params = [name for name in ids if "{" + name + "}" in path]
         assert len(params) == path.count("{") <= 1, f"{path}: extend public_urls"
         if not params:

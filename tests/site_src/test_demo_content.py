@@ -1,4 +1,4 @@
-"""The demo content reproduces every figure of the bulletin (shared/seed/BRIEF.md) exactly."""
+"""The demo content reproduces every figure of the bulletin (the 2021 bulletin of the three pilot programmes, quoted in content/programmes/*.yml) exactly."""
 
 from __future__ import annotations
 
