@@ -113,6 +113,7 @@ lint-infra: $(STAMP) $(CHECKOV)
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_api.py -m bench -s -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/bench/bench_cold_start.py -m bench -s -q -p no:cacheprovider
 
 RECORDS ?= 1000
 bench-site: $(STAMP)

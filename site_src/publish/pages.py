@@ -57,12 +57,9 @@ def light_environment() -> Environment:
 
 def campaign_rules(campaign: Any) -> list[str]:
     """The campaign's rules in plain Chinese, from the same rule objects the API decides with."""
-    from chalicelib.rules import Campaign as Rules
     from chalicelib.rules_text import describe
 
-    from ..catalogue import campaign_entry
-
-    return describe(Rules.from_catalogue(campaign_entry(campaign)))
+    return describe(campaign.matching())
 
 
 class Pages:

@@ -194,6 +194,7 @@ def _behaviour_for(path: str) -> dict[str, Any]:
 def _api_routes() -> list[tuple[str, str, bool]]:
     """(method, sample path under /api, public?) for every route of the API's own OpenAPI document."""
     from app import app
+
     from chalicelib import openapi
 
     routes = []
