@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from ..disclosure import today
 from ..loader import Loaded
 from ..models import (
     Batch,
@@ -77,7 +78,7 @@ class Site:
 
     loaded: Loaded
     api_url: str = ""
-    built: dt.date = field(default_factory=dt.date.today)
+    built: dt.date = field(default_factory=today)  # the content rules' clock (QINGYI_TODAY for previews)
 
     def __post_init__(self) -> None:
         L = self.loaded
