@@ -35,6 +35,7 @@ def url_of(kind: str, rid: str = "") -> str:
         "home": "",
         "programme": f"programmes/{rid}/",
         "ledger": f"ledger/{rid}/",
+        "disclosure": f"disclosure/{rid}/",  # 信息公开 (publish/disclosure_pages.py)
         "project": f"projects/{rid}/",
         "campaign": f"campaigns/{rid}/",
         "campaigns": "campaigns/",

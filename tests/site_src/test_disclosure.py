@@ -7,6 +7,7 @@ through QINGYI_TODAY, the rules' one clock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -261,3 +262,68 @@ def test_demo_content_names_the_qualified_charity_filing_and_platform_of_the_ple
         assert not demo.of(Organisation)[p.owner].may_raise_publicly  # a league committee: a partnership
     ended = [p for p in demo.of(Project).values() if p.ended]
     assert ended and all(p.final_report and p.final_report.leftover_handling for p in ended)
+
+
+# ---- pages: the project block and the programme's 信息公开 page ----------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_site() -> Any:
+    from site_src.publish.site import Site
+
+    return Site(check_content(CONTENT))
+
+
+def test_project_page_shows_filing_charity_and_platform_next_to_the_pledge_form(demo_site: Any) -> None:
+    from site_src.publish.pages import Pages
+
+    pages = Pages(demo_site)
+    pages.project("laiwu-hope-cottages-2022")
+    md = pages.out["projects/laiwu-hope-cottages-2022/index.md"]
+    widget, block, campaigns = md.find('id="pledge-widget"'), md.find("## 募捐信息公开"), md.find("## 参与的公益日活动")
+    assert 0 < widget < block < campaigns  # right after the pledge form
+    section = md[block:campaigns]
+    for fact in ("山东省青少年发展基金会", "具有公开募捐资格", "53370000000000000J", "DEMO-2026-0901", "合作募捐",
+                 "共青团济南市莱芜区委员会没有公开募捐资格", 'href="https://gongyi.qq.com/"', "腾讯公益", "民政部指定平台",
+                 "2026年9月1日至2027年8月31日（募捐期内）", "示例数据", "2027年2月20日（按期）"):
+        assert fact in section, fact
+
+
+def test_ended_project_page_shows_final_report_and_leftover(demo_site: Any) -> None:
+    from site_src.publish.pages import Pages
+
+    pages = Pages(demo_site)
+    pages.project("laiwu-hope-cottages")
+    md = pages.out["projects/laiwu-hope-cottages/index.md"]
+    section = md[md.find("## 募捐信息公开"):md.find("## 参与的公益日活动")]
+    assert "已于2022年3月15日公开" in section and "按账目结余 ¥389,300" in section
+    assert "已入账的网络众筹没有记录备案编号" in section
+
+
+def test_programme_disclosure_page_lists_filings_deadlines_entries_by_date_and_ledger(demo_site: Any) -> None:
+    from site_src.publish import disclosure_pages
+
+    out = disclosure_pages.programme_pages(demo_site, lambda pid: (f"data/ledger-{pid}.csv", f"data/ledger-{pid}.json"))
+    assert set(out) == {f"disclosure/{pid}/index.md" for pid in demo_site.programmes}
+    md = out["disclosure/laiwu/index.md"]
+    for heading in ("## 公开募捐备案", "## 慈善组织的登记信息和公开募捐资格", "## 公开义务与期限", "## 报告与动态（按日期）",
+                    "## 透明账本"):
+        assert heading in md
+    assert "DEMO-2026-0901" in md and "已于2022年3月15日公开" in md and "¥1,779,300" in md and "¥1,390,000" in md
+    dates = [e.date for e in disclosure_pages.entries(demo_site, "laiwu")]
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 7
+    listed = md[md.find("## 报告与动态"):]
+    assert listed.find("2026年11月20日") < listed.find("2022年3月15日") < listed.find("2021年5月20日")
+    assert "本计划没有记录公开募捐备案" in out["disclosure/shunde/index.md"]
+
+
+def test_open_data_carries_the_filing_numbers(demo_site: Any) -> None:
+    from site_src.publish.opendata import OpenData
+
+    data = OpenData(demo_site)
+    data.build()
+    projects = {row["id"]: row for row in json.loads(data.files["data/projects.json"])}
+    assert projects["laiwu-hope-cottages-2022"]["filing_number"] == "DEMO-2026-0901"
+    assert projects["laiwu-hope-cottages-2022"]["filing_valid_until"] == "2027-08-31"
+    assert projects["laiwu-hope-cottages"]["filing_number"] is None
+    filings = data.files["data/filings.csv"].splitlines()
+    assert filings[0].startswith("project,example,filing_number") and "53370000000000000J" in filings[1]
