@@ -193,10 +193,11 @@ def _behaviour_for(path: str) -> dict[str, Any]:
 
 def _api_routes() -> list[tuple[str, str, bool]]:
     """(method, sample path under /api, public?) for every route of the API's own OpenAPI document."""
+    from app import app
     from chalicelib import openapi
 
     routes = []
-    for path, operations in openapi.document()["paths"].items():
+    for path, operations in openapi.document(app.operations)["paths"].items():
         sample = "/api" + re.sub(r"\{[^}]+\}", "x1", path)
         for method, operation in operations.items():
             routes.append((method.upper(), sample, not operation.get("security")))
