@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .disclosure import RULES as DISCLOSURE_RULES
 from .errors import ContentError
 from .loader import Loaded
 from .models import (
@@ -67,6 +68,7 @@ REFS: list[tuple[type[Record], str, type[Record], tuple[str, ...] | None]] = [
     (Project, "funding[].campaign", Campaign, None),
     (Project, "uses[].payee", Organisation, None),
     (Project, "uses[].batch", Batch, None),
+    (Project, "fundraising.fundraiser", Organisation, None),
     (Batch, "programme", Programme, None),
     (Batch, "contractor", Organisation, ("contractor",)),
     (Batch, "supervisor", Organisation, ("supervisor",)),
@@ -433,3 +435,7 @@ def settlement_adds_up(loaded: Loaded) -> Iterator[ContentError]:
             yield _err(loaded, st, path, "settlement.sum", zh, en,
                        "结算文件应原样提交 API 导出的内容；如有出入请运营人员重新核对",
                        "commit the API's export unchanged; if it disagrees, ask an operator to check the ledger")
+
+
+# ---- 信息公开: fundraising filings and disclosure deadlines (site_src/disclosure.py) ----
+CHECKS.extend(DISCLOSURE_RULES)

@@ -130,6 +130,8 @@ class Pages:
         self.render(url_of("programme", pid), "programme.md.j2", **ctx)
 
     def project(self, pid: str) -> None:
+        from .disclosure_pages import project_block
+
         s = self.site
         p = s.projects[pid]
         matched = 0  # build-time snapshot: matching is earned live, through the pledge API
@@ -138,7 +140,7 @@ class Pages:
                               goal_text=fmt.money(p.goal))
         self.render(url_of("project", pid), "project.md.j2", p=p, programme=s.programmes[p.programme],
                     campaigns=s.campaigns_of_project[pid], teams=s.teams_of_project[pid], matched=matched,
-                    donors=donors, progress_svg=svg)
+                    donors=donors, progress_svg=svg, **project_block(s, p))
 
     def campaign(self, cid: str) -> None:
         s = self.site
