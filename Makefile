@@ -25,9 +25,12 @@ SYSTEM_PACKAGES_MISSING = $(strip \
   $(if $(shell command -v chromium),,chromium) \
   $(if $(shell fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' && echo y),,fonts-wqy-microhei) \
   $(if $(shell command -v npm),,nodejs npm))
-.PHONY: system-packages
-system-packages:
-	@missing="$(SYSTEM_PACKAGES_MISSING)"; \
+# make bench also drives Debian's nginx (the stand-in for CloudFront) with wrk.
+BENCH_PACKAGES_MISSING = $(strip \
+  $(if $(shell command -v nginx),,nginx-light) \
+  $(if $(shell command -v wrk),,wrk))
+define install_or_explain
+	@missing="$(1)"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages: $$missing"; \
@@ -39,6 +42,12 @@ system-packages:
 	    exit 2; \
 	  fi; \
 	fi
+endef
+.PHONY: system-packages bench-packages
+system-packages:
+	$(call install_or_explain,$(SYSTEM_PACKAGES_MISSING))
+bench-packages:
+	$(call install_or_explain,$(BENCH_PACKAGES_MISSING))
 
 # axe-core for the browser tests' accessibility checks, at the version package-lock.json pins.
 AXE := node_modules/axe-core/axe.min.js
@@ -110,7 +119,7 @@ lint-infra: $(STAMP) $(CHECKOV)
 	  $(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f build/lint-api-$$stage/sam.yaml || exit 1; \
 	done
 
-bench: $(STAMP)
+bench: system-packages bench-packages $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_api.py -m bench -s -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_cold_start.py -m bench -s -q -p no:cacheprovider

@@ -55,8 +55,8 @@ error_log {tmp}/error.log warn;
 pid {tmp}/nginx.pid;
 events {{ worker_connections 4096; }}
 http {{
-  access_log {tmp}/access.log upstream;
   log_format upstream '$upstream_addr $upstream_cache_status $request_method $uri';
+  access_log {tmp}/access.log upstream;
   proxy_cache_path {tmp}/cache keys_zone=api:10m max_size=100m inactive=10m;
   client_body_temp_path {tmp}/body;
   proxy_temp_path {tmp}/proxy;
@@ -131,7 +131,8 @@ def _proxy(tmp: Path, api_port: int) -> tuple[subprocess.Popen[bytes], int, Path
     user = "user root;" if os.geteuid() == 0 else ""
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(user=user, tmp=folder, port=port, api_port=api_port), encoding="utf-8")
-    process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(conf), "-g", "daemon off;"])
+    process = subprocess.Popen(["nginx", "-e", str(folder / "error.log"), "-p", str(folder), "-c", str(conf),
+                                "-g", "daemon off;"])
     deadline = time.monotonic() + 20
     while True:
         try:
