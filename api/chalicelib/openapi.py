@@ -435,6 +435,9 @@ PAYMENT_SIGNATURE = Param(
     error=E.SignatureInvalid,
 )
 
+#: What a text answer holds, by media type: a YAML answer is one mapping (a client parses it).
+TEXT_SCHEMAS: dict[str, dict[str, Any]] = {"text/csv": {"type": "string"}, "text/yaml": {"type": "object"}}
+
 #: ``returns`` values that are not a schema in SCHEMAS.
 ANY_OBJECT, NO_CONTENT = "object", "empty"
 
@@ -468,7 +471,7 @@ class Operation:
         problems = []
         if self.access not in ACCESS:
             problems.append(f"unknown access {self.access!r}")
-        if self.returns not in SCHEMAS and "/" not in self.returns and self.returns not in (ANY_OBJECT, NO_CONTENT):
+        if self.returns not in SCHEMAS and self.returns not in TEXT_SCHEMAS and self.returns not in (ANY_OBJECT, NO_CONTENT):
             problems.append(f"unknown schema {self.returns!r}")
         if self.body is not None and self.body not in SCHEMAS:
             problems.append(f"unknown body schema {self.body!r}")
@@ -525,7 +528,7 @@ def _success(returns: str) -> dict[str, Any]:
     if returns == ANY_OBJECT:
         return {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     if "/" in returns:
-        return {"description": "OK", "content": {returns: {"schema": {"type": "string"}}}}
+        return {"description": "OK", "content": {returns: {"schema": TEXT_SCHEMAS[returns]}}}
     return {"description": "OK", "content": {"application/json": {"schema": _ref(returns)}}}
 
 
