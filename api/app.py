@@ -483,7 +483,7 @@ def admin_export_claims():
 def log_visit(cottage_id):
     request = _request()
     principal, cat, ledger = auth.identify(request.headers), catalogue.load(), services.ledger()
-    visits.authorize(principal, visits.cottage_entry(cat, cottage_id))
+    visits.authorize(principal, cat.cottage(cottage_id))
     key = idempotency.require_key(request.headers)
     body = request_json(request)
     visit = visits.parse_visit(body, visits.beijing_today(ledger))

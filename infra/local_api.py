@@ -121,8 +121,11 @@ class MotoServer:
         self.thread.join(timeout=10)
 
 
-def start_moto(port: int = 0) -> MotoServer:
-    """moto's server on 127.0.0.1 (``port`` 0 = any free port), serving one request at a time."""
+def start_moto(port: int = 0, journal: Path | None = None) -> MotoServer:
+    """moto's server on 127.0.0.1 (``port`` 0 = any free port), serving one request at a time.
+
+    With ``journal`` (a state folder), every write it acknowledges is on disk first (infra/journal.py).
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
@@ -135,7 +138,11 @@ def start_moto(port: int = 0) -> MotoServer:
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    if journal is not None:
+        from infra.journal import Journal, JournalingApp
+
+        app = JournalingApp(app, Journal(journal))
     server = make_server(LOOPBACK, port, app, threaded=False, processes=1, request_handler=OneAtATime)
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()
@@ -248,6 +255,8 @@ def start_api(port: int) -> ApiServer:
 
     config = Config.create(chalice_stage="dev", app_name="qingyi-api", project_dir=str(ROOT / "api"))
     server = LocalDevServer(app_module.app, config, LOOPBACK, port, handler_cls=RequestHandler)
+    # Track request threads, so stop() waits for requests in flight before the state is saved.
+    server.server.daemon_threads = False
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()
     return ApiServer(server, thread)
@@ -310,8 +319,8 @@ def spawn_moto() -> tuple[Any, str]:
     raise RuntimeError("the moto server did not start within 60 s")
 
 
-def serve_moto(port: int) -> int:
-    server = start_moto(port)
+def serve_moto(port: int, journal: Path | None = None) -> int:
+    server = start_moto(port, journal)
     try:
         server.thread.join()
     except KeyboardInterrupt:
@@ -323,5 +332,5 @@ def serve_moto(port: int) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["moto"]:
-        sys.exit(serve_moto(int(sys.argv[2])))
+        sys.exit(serve_moto(int(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None))
     sys.exit(run())

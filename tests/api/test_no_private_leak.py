@@ -153,16 +153,15 @@ def write_everything(api: Any) -> None:
 def public_urls() -> list[str]:
     """Every public GET route, once for every id of the kind it takes."""
     from chalicelib.catalogue import Catalogue
-    from chalicelib.visits import programme_ids
 
     cat = Catalogue.from_dict(catalogue_dict())
     ids = {
         "project_id": sorted(cat.projects),
         "campaign_id": sorted(cat.campaigns),
         "team_id": sorted(cat.teams),
-        "need_id": sorted(cat.raw["needs"]),
-        "cottage_id": sorted(cat.raw["cottages"]),
-        "programme_id": sorted(programme_ids(cat)),
+        "need_id": sorted(cat.needs),
+        "cottage_id": sorted(c.cottage_id for c in cat.cottages),
+        "programme_id": sorted(cat.programme_ids),
     }
     urls: list[str] = []
     for op in declared.operations:
