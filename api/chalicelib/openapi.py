@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors
+from .caching import PUBLIC_CACHE
 from .matching import REASONS
 from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS
 
@@ -462,6 +463,7 @@ class Operation:
     body_required: bool = False
     params: tuple[Param, ...] = ()
     raises: tuple[type[errors.ApiError], ...] = ()
+    cached: bool | None = None  # None: every public GET is cached (web.PUBLIC_CACHE), nothing else
     path_params: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -483,6 +485,11 @@ class Operation:
     @property
     def public(self) -> bool:
         return self.access == "public"
+
+    @property
+    def cacheable(self) -> bool:
+        """Whether browsers and the CDN may keep the answer (a few seconds, with an ETag)."""
+        return (self.public and self.method == "GET") if self.cached is None else self.cached
 
     @property
     def token(self) -> bool:
@@ -519,6 +526,8 @@ class Operation:
             op["security"] = [{"operatorToken": []}]
             op["description"] = access.description
         op["responses"] = {str(self.status): _success(self.returns), **_error_responses(self.error_classes())}
+        if self.cacheable:
+            op["responses"]["304"] = {"description": "Not modified: If-None-Match named the current ETag"}
         return op
 
 
@@ -563,7 +572,11 @@ def document(operations: Sequence[Operation]) -> dict[str, Any]:
         "info": {
             "title": "Qingyi 青益 pledge and matching API",
             "version": "1",
-            "description": "Amounts are integer fen (分). Errors are {code, message}; the message is Chinese / English.",
+            "description": (
+                "Amounts are integer fen (分). Errors are {code, message}; the message is Chinese / English. "
+                f"Public reads answer `Cache-Control: {PUBLIC_CACHE}` with a strong ETag, and 304 to a "
+                "matching If-None-Match; every other answer (private routes, writes, errors) is `no-store`."
+            ),
         },
         "servers": [{"url": "/"}],
         "paths": paths,
