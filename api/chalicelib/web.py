@@ -1,14 +1,20 @@
-"""The thin layer between Chalice and the domain: JSON in and out, errors, CORS.
+"""The thin layer between Chalice and the domain: declared routes, JSON in and out, errors, caching, CORS.
 
 * :class:`QingyiChalice` keeps ``current_request`` per thread (as ``chalice
-  local`` does), so one process can serve concurrent requests safely, and
-  wraps every view so a raised :class:`errors.ApiError` becomes
-  ``{"code", "message"}`` with its status (and ``Retry-After`` on 503).
+  local`` does), so one process can serve concurrent requests safely.
+  :meth:`QingyiChalice.endpoint` registers a view with its
+  :class:`openapi.Operation`; before the view runs, a token route
+  authenticates the caller and every declared header and query value is
+  checked (:func:`check_parameters`); a raised :class:`errors.ApiError` becomes
+  ``{"code", "message"}`` with its status (and ``Retry-After`` on 503); a
+  public read gets the giving-day cache headers and an ETag (:func:`cached`).
+* :func:`request_json` is the one way to read a body: content type, size,
+  nesting depth and Unicode checked before a field is looked at.
 * :func:`install` adds a middleware that rewrites Chalice's own error bodies
-  (405, 415, ...) into the same shape and answers CORS only for the site
-  origins in ``QINGYI_SITE_ORIGINS`` (comma-separated).
+  (405, 415, ...) into the same shape, answers OPTIONS where a route declares
+  it, and answers CORS only for the site origins in ``QINGYI_SITE_ORIGINS``
+  (comma-separated) on public routes.
 """
-
 from __future__ import annotations
 
 import functools
