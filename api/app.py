@@ -80,7 +80,7 @@ def _request():
 # ---- public ------------------------------------------------------------------
 
 
-@app.endpoint("GET", "/health", "Liveness", access="public", returns="Health")
+@app.endpoint("GET", "/health", "Liveness", access="public", returns="Health", cached=False)  # a probe wants now
 def health():
     return {"status": "ok", "as_of": clock.iso(clock.now())}
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors
+from .caching import PUBLIC_CACHE
 from .matching import REASONS
 from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS
 
@@ -435,6 +436,9 @@ PAYMENT_SIGNATURE = Param(
     error=E.SignatureInvalid,
 )
 
+#: What a text answer holds, by media type: a YAML answer is one mapping (a client parses it).
+TEXT_SCHEMAS: dict[str, dict[str, Any]] = {"text/csv": {"type": "string"}, "text/yaml": {"type": "object"}}
+
 #: ``returns`` values that are not a schema in SCHEMAS.
 ANY_OBJECT, NO_CONTENT = "object", "empty"
 
@@ -459,6 +463,7 @@ class Operation:
     body_required: bool = False
     params: tuple[Param, ...] = ()
     raises: tuple[type[errors.ApiError], ...] = ()
+    cached: bool | None = None  # None: every public GET is cached (web.PUBLIC_CACHE), nothing else
     path_params: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -468,7 +473,7 @@ class Operation:
         problems = []
         if self.access not in ACCESS:
             problems.append(f"unknown access {self.access!r}")
-        if self.returns not in SCHEMAS and "/" not in self.returns and self.returns not in (ANY_OBJECT, NO_CONTENT):
+        if self.returns not in SCHEMAS and self.returns not in TEXT_SCHEMAS and self.returns not in (ANY_OBJECT, NO_CONTENT):
             problems.append(f"unknown schema {self.returns!r}")
         if self.body is not None and self.body not in SCHEMAS:
             problems.append(f"unknown body schema {self.body!r}")
@@ -480,6 +485,11 @@ class Operation:
     @property
     def public(self) -> bool:
         return self.access == "public"
+
+    @property
+    def cacheable(self) -> bool:
+        """Whether browsers and the CDN may keep the answer (a few seconds, with an ETag)."""
+        return (self.public and self.method == "GET") if self.cached is None else self.cached
 
     @property
     def token(self) -> bool:
@@ -516,6 +526,8 @@ class Operation:
             op["security"] = [{"operatorToken": []}]
             op["description"] = access.description
         op["responses"] = {str(self.status): _success(self.returns), **_error_responses(self.error_classes())}
+        if self.cacheable:
+            op["responses"]["304"] = {"description": "Not modified: If-None-Match named the current ETag"}
         return op
 
 
@@ -525,7 +537,7 @@ def _success(returns: str) -> dict[str, Any]:
     if returns == ANY_OBJECT:
         return {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     if "/" in returns:
-        return {"description": "OK", "content": {returns: {"schema": {"type": "string"}}}}
+        return {"description": "OK", "content": {returns: {"schema": TEXT_SCHEMAS[returns]}}}
     return {"description": "OK", "content": {"application/json": {"schema": _ref(returns)}}}
 
 
@@ -560,7 +572,11 @@ def document(operations: Sequence[Operation]) -> dict[str, Any]:
         "info": {
             "title": "Qingyi 青益 pledge and matching API",
             "version": "1",
-            "description": "Amounts are integer fen (分). Errors are {code, message}; the message is Chinese / English.",
+            "description": (
+                "Amounts are integer fen (分). Errors are {code, message}; the message is Chinese / English. "
+                f"Public reads answer `Cache-Control: {PUBLIC_CACHE}` with a strong ETag, and 304 to a "
+                "matching If-None-Match; every other answer (private routes, writes, errors) is `no-store`."
+            ),
         },
         "servers": [{"url": "/"}],
         "paths": paths,

@@ -1,17 +1,24 @@
-"""The thin layer between Chalice and the domain: JSON in and out, errors, CORS.
+"""The thin layer between Chalice and the domain: declared routes, JSON in and out, errors, caching, CORS.
 
 * :class:`QingyiChalice` keeps ``current_request`` per thread (as ``chalice
-  local`` does), so one process can serve concurrent requests safely, and
-  wraps every view so a raised :class:`errors.ApiError` becomes
-  ``{"code", "message"}`` with its status (and ``Retry-After`` on 503).
+  local`` does), so one process can serve concurrent requests safely.
+  :meth:`QingyiChalice.endpoint` registers a view with its
+  :class:`openapi.Operation`; before the view runs, a token route
+  authenticates the caller and every declared header and query value is
+  checked (:func:`check_parameters`); a raised :class:`errors.ApiError` becomes
+  ``{"code", "message"}`` with its status (and ``Retry-After`` on 503); a
+  public read gets the giving-day cache headers and an ETag (:func:`cached`).
+* :func:`request_json` is the one way to read a body: content type, size,
+  nesting depth and Unicode checked before a field is looked at.
 * :func:`install` adds a middleware that rewrites Chalice's own error bodies
-  (405, 415, ...) into the same shape and answers CORS only for the site
-  origins in ``QINGYI_SITE_ORIGINS`` (comma-separated).
+  (405, 415, ...) into the same shape, answers OPTIONS where a route declares
+  it, and answers CORS only for the site origins in ``QINGYI_SITE_ORIGINS``
+  (comma-separated) on public routes.
 """
-
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -23,12 +30,14 @@ from typing import Any
 from chalice import Chalice, Response
 
 from . import auth, errors
+from .caching import PRIVATE_CACHE, PUBLIC_CACHE
 from .openapi import Operation, Param
 from .pledges import MAX_BODY_BYTES
 
 log = logging.getLogger("qingyi.api")
 
 JSON = "application/json; charset=utf-8"
+
 _CHALICE_CODES = {
     "UnsupportedMediaType": errors.UnsupportedMediaType,
     "MethodNotAllowedError": errors.MethodNotAllowed,
@@ -42,7 +51,7 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, Any] | Non
     return Response(
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         status_code=status,
-        headers={"Content-Type": JSON, "Cache-Control": "no-store", **(headers or {})},
+        headers={"Content-Type": JSON, "Cache-Control": PRIVATE_CACHE, **(headers or {})},
     )
 
 
@@ -51,7 +60,7 @@ def error_response(exc: errors.ApiError) -> Response:
 
 
 def text_response(text: str, content_type: str, filename: str | None = None) -> Response:
-    headers: dict[str, str | list[str]] = {"Content-Type": content_type, "Cache-Control": "no-store"}
+    headers: dict[str, str | list[str]] = {"Content-Type": content_type, "Cache-Control": PRIVATE_CACHE}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(body=text, status_code=200, headers=headers)
@@ -88,9 +97,10 @@ class QingyiChalice(Chalice):
         body_required: bool = False,
         params: tuple[Param, ...] = (),
         raises: tuple[type[errors.ApiError], ...] = (),
+        cached: bool | None = None,
     ) -> Callable[..., Any]:
         """Register a view for one method on one path, with what the OpenAPI document says of it."""
-        operation = Operation(method, path, summary, access, returns, status, body, body_required, params, raises)
+        operation = Operation(method, path, summary, access, returns, status, body, body_required, params, raises, cached)
         self.operations.append(operation)
         return self._guarded_route(operation)
 
@@ -116,7 +126,10 @@ class QingyiChalice(Chalice):
                 except Exception:  # noqa: BLE001 - last resort: never leak a trace to the public
                     log.exception("unhandled error on %s %s", operation.method, operation.path)
                     return error_response(errors.InternalError())
-                return result if isinstance(result, Response) else json_response(result)
+                response = result if isinstance(result, Response) else json_response(result)
+                if operation.cacheable and response.status_code == 200:
+                    return cached(response, self.current_request)
+                return response
 
             return register(guarded)
 
@@ -124,6 +137,29 @@ class QingyiChalice(Chalice):
 
     def public_paths(self) -> set[str]:
         return {op.path for op in self.operations if op.public}
+
+
+def cached(response: Response, request: Any) -> Response:
+    """A public read made cacheable: :data:`PUBLIC_CACHE`, a strong ETag of the body, 304 on a match.
+
+    ``Vary: Origin`` because the CORS headers differ by origin: a shared cache must not hand
+    one origin's answer to another.
+    """
+    body = response.body if isinstance(response.body, bytes) else str(response.body).encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": etag, "Vary": "Origin"}
+    wanted = if_none_match(request.headers.get("if-none-match") if request is not None else None)
+    if etag in wanted or "*" in wanted:
+        return Response(body="", status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
+
+
+def if_none_match(value: str | None) -> set[str]:
+    """The entity tags an If-None-Match header names (weak ones compared as strong: RFC 9110 13.1.2)."""
+    if not value:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in value.split(",")}
 
 
 def check_parameters(operation: Operation, request: Any) -> None:
@@ -273,7 +309,7 @@ def install(app: QingyiChalice) -> None:
         if origin and origin in allowed_origins() and path in app.public_paths():
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
-            response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After, ETag"
             if request.method == "OPTIONS":
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
