@@ -1,7 +1,7 @@
 """Run the API alone on this machine: ``make api`` (``python -m infra.local_api``).
 
 1. starts moto's server on 127.0.0.1 serving **one request at a time**
-   (moto is not safe for concurrent transactions: see DESIGN.md), with its
+   (moto's threaded server is not safe for concurrent transactions), with its
    transaction rollback made proportional to the items a transaction touches
    (:func:`speed_up_moto_transactions`);
 2. deploys the ledger table from infra/data.yaml through moto's CloudFormation;

@@ -18,35 +18,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from . import clock, errors
+from . import clock, errors, fields, keys
 from .auth import Principal
 from .catalogue import Catalogue, Need
 from .ledger import Ledger
 from .pledges import MAX_CONTACT, MAX_MESSAGE, clean_text
-from .settlement import emit_yaml
-from .store import ABSENT, Key, Put, Update, absent_or_eq, eq
+from .retry import Again
+from .settlement import yaml_text
+from .store import ABSENT, Put, Update, absent_or_eq, eq
 
 LIVE = ("pending", "approved")
 FIELDS = ("contact", "note")
 DECISION_FIELDS = ("claim_id", "reason")
 ATTEMPTS = 6
 CONTENT_PATH = "content/needs/{need_id}.yml"
-
-
-# ---- where claims live (api/TABLE.md) ------------------------------------------------------
-
-
-def hold_key(need_id: str) -> Key:
-    """The need's current claim: the item two racing teams both try to write."""
-    return (f"NEED#{need_id}", "CLAIM")
-
-
-def record_key(need_id: str, claim_id: str) -> Key:
-    """One claim, kept for the history after a rejection."""
-    return (f"NEED#{need_id}", f"CLAIM#{claim_id}")
+BOARD_CACHE = ("needs-status",)
 
 
 # ---- requests ----------------------------------------------------------------------------------
@@ -56,12 +45,6 @@ def record_key(need_id: str, claim_id: str) -> Key:
 class ClaimRequest:
     contact: str | None
     note: str | None
-
-
-def _only(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
 
 
 def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
@@ -77,13 +60,13 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
 
 def parse_claim(data: dict[str, Any]) -> ClaimRequest:
     """Both fields optional and private: who to call about this need, and a note for the operators."""
-    _only(data, FIELDS)
+    fields.only(data, FIELDS)
     return ClaimRequest(contact=_text(data, "contact", MAX_CONTACT), note=_text(data, "note", MAX_MESSAGE))
 
 
 def parse_decision(data: dict[str, Any]) -> tuple[str | None, str | None]:
     """(claim_id, reason): claim_id pins the decision to the claim the operator looked at."""
-    _only(data, DECISION_FIELDS)
+    fields.only(data, DECISION_FIELDS)
     return _text(data, "claim_id", 64), _text(data, "reason", MAX_MESSAGE)
 
 
@@ -101,10 +84,6 @@ def window_open(need: Need, today: date) -> bool:
     if opens and today < date.fromisoformat(opens):
         return False
     return not (closes and today > date.fromisoformat(closes))
-
-
-def beijing_today(ledger: Ledger) -> date:
-    return ledger.now().astimezone(clock.BEIJING).date()
 
 
 # ---- claiming --------------------------------------------------------------------------------------------
@@ -128,13 +107,14 @@ def claim(
     need = catalogue.need(need_id)
     if need.stage != "published":
         raise errors.NeedNotClaimable()
-    if not window_open(need, beijing_today(ledger)):
+    if not window_open(need, ledger.records.beijing_today()):
         raise errors.ClaimWindowClosed()
-    for attempt in range(ATTEMPTS):
-        claimed_at = clock.iso(ledger.now())
-        claim_id = "c_" + secrets.token_hex(
-            10
-        )  # random: a team may claim again after a rejection, even in frozen demo time
+    records = ledger.records
+
+    def attempt(_n: int) -> tuple[dict[str, Any], bool]:
+        claimed_at = clock.iso(records.now())
+        # random: a team may claim again after a rejection, even in frozen demo time
+        claim_id = "c_" + secrets.token_hex(10)
         item = {
             "need_id": need_id,
             "programme_id": need.programme_id,
@@ -146,24 +126,23 @@ def claim(
             "note": request.note,
         }
         try:
-            ledger.store.transact(
+            records.transact(
                 [
-                    Put(hold_key(need_id), item, (absent_or_eq("status", "rejected"),)),
-                    Put(record_key(need_id, claim_id), item, (ABSENT,)),
+                    Put(keys.need_hold(need_id), item, (absent_or_eq("status", "rejected"),)),
+                    Put(keys.need_claim(need_id, claim_id), item, (ABSENT,)),
                 ]
             )
-            ledger.cache.drop(("needs-status",))
-            return item, True
         except errors.ConditionFailed:
-            held = ledger.store.get(hold_key(need_id))
+            held = records.get(keys.need_hold(need_id))
             if held is not None and held.get("status") in LIVE:
                 if held["team_id"] == team_id:
                     return held, False
                 raise errors.NeedAlreadyClaimed() from None
-            ledger.backoff(attempt)  # freed (rejected) between our write and our read: try again
-        except (errors.Contention, errors.Throttled):
-            ledger.backoff(attempt)
-    raise ledger.busy()
+            raise Again() from None  # freed (rejected) between our write and our read: try again
+        records.forget(BOARD_CACHE)
+        return item, True
+
+    return records.retry.run(attempt, attempts=ATTEMPTS)
 
 
 def decide(
@@ -179,8 +158,10 @@ def decide(
     catalogue.need(need_id)
     target = {"approve": "approved", "reject": "rejected"}[decision]
     allowed_from = ("pending",) if decision == "approve" else LIVE
-    for attempt in range(ATTEMPTS):
-        held = ledger.store.get(hold_key(need_id))
+    records = ledger.records
+
+    def attempt(_n: int) -> dict[str, Any]:
+        held = records.get(keys.need_hold(need_id))
         if held is None or (claim_id is not None and held.get("claim_id") != claim_id):
             raise errors.ClaimNotPending()
         if held["status"] == target:
@@ -189,23 +170,21 @@ def decide(
             raise errors.ClaimNotPending()
         change = {
             "status": target,
-            "decided_at": clock.iso(ledger.now()),
+            "decided_at": clock.iso(records.now()),
             "decided_by": principal.token_ref,
             "reason": reason,
         }
         conds = (eq("claim_id", held["claim_id"]), eq("status", held["status"]))
-        try:
-            ledger.store.transact(
-                [
-                    Update(hold_key(need_id), set=change, conds=conds),
-                    Update(record_key(need_id, held["claim_id"]), set=change),
-                ]
-            )
-            ledger.cache.drop(("needs-status",))
-            return {**held, **change}
-        except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-            ledger.backoff(attempt)
-    raise ledger.busy()
+        records.transact(
+            [
+                Update(keys.need_hold(need_id), set=change, conds=conds),
+                Update(keys.need_claim(need_id, held["claim_id"]), set=change),
+            ]
+        )
+        records.forget(BOARD_CACHE)
+        return {**held, **change}
+
+    return records.retry.run(attempt, attempts=ATTEMPTS)
 
 
 # ---- what the public sees ------------------------------------------------------------------------------
@@ -240,22 +219,19 @@ def public_status(catalogue: Catalogue, need: Need, held: dict[str, Any] | None)
 
 def one_status(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
     need = catalogue.need(need_id)
-    held = ledger.store.get(hold_key(need_id)) if need.stage == "published" else None
+    held = ledger.records.get(keys.need_hold(need_id)) if need.stage == "published" else None
     return {**public_status(catalogue, need, held), "as_of": clock.iso(ledger.now())}
 
 
 def holds(ledger: Ledger, need_ids: list[str]) -> dict[str, dict[str, Any]]:
-    found = ledger.store.get_many([hold_key(n) for n in need_ids])
-    return {key[0][len("NEED#") :]: item for key, item in found.items()}
+    found = ledger.records.get_many([keys.need_hold(n) for n in need_ids])
+    return {keys.need_of_hold(key): item for key, item in found.items()}
 
 
 def board(ledger: Ledger, catalogue: Catalogue) -> dict[str, Any]:
     """Every need's live status; holds are read only for needs still at ``published`` (cached briefly)."""
-    hit = ledger.cache.get(("needs-status",), ledger.cache_seconds)
-    if hit is None:
-        published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
-        hit = holds(ledger, published)
-        ledger.cache.put(("needs-status",), hit)
+    published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
+    hit = ledger.records.cached(BOARD_CACHE, lambda: holds(ledger, published))
     rows = [public_status(catalogue, n, hit.get(nid)) for nid, n in sorted(catalogue.needs.items())]
     return {"as_of": clock.iso(ledger.now()), "needs": rows}
 
@@ -282,7 +258,7 @@ def operator_view(item: dict[str, Any]) -> dict[str, Any]:
 
 def history(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
     catalogue.need(need_id)
-    rows = ledger.store.query(hold_key(need_id)[0], sk_prefix="CLAIM#")
+    rows = ledger.records.query(keys.need_hold(need_id)[0], sk_prefix=keys.CLAIM_PREFIX)
     rows.sort(key=lambda r: r["claimed_at"], reverse=True)
     return {"need_id": need_id, "claims": [operator_view(r) for r in rows]}
 
@@ -309,17 +285,14 @@ def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
             }
         )
     summary = {"exported_at": clock.iso(now), "needs": entries}
-    lines = [
+    header = [
         "# 志愿需求认领导出 / approved claims, for content/needs/",
         "# For each entry, open content_path and set claimed_by and stages.claimed as below,",
         "# then open a pull request; the site shows the claimed stage once it is merged.",
     ]
-    emit_yaml(summary, 0, lines)
-    return "\n".join(lines) + "\n"
+    return yaml_text(header, summary)
 
 
 def _beijing_date(iso_utc: str) -> str:
-    from datetime import datetime
-
     moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
     return moment.astimezone(clock.BEIJING).date().isoformat()

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import clock, errors
+from . import clock, errors, fields, keys
 from .auth import Principal
 from .catalogue import Catalogue, Cottage
 from .ledger import Ledger
 from .pledges import clean_text
-from .store import ABSENT, Key, Put, Update
+from .retry import Again
+from .store import ABSENT, Put, Update
 
 MONTHLY_MONTHS = 3
 OVERDUE_DEFAULT_DAYS = 35
@@ -49,19 +50,7 @@ ATTEMPTS = 6
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-# ---- where visits live (api/TABLE.md) ---------------------------------------------------------
-
-
-def visit_key(cottage_id: str, visit_id: str) -> Key:
-    return (f"COTTAGE#{cottage_id}", f"VISIT#{visit_id}")
-
-
-def summary_key(cottage_id: str) -> Key:
-    return (f"COTTAGE#{cottage_id}", "VISITS")
-
-
-def programme_partition(programme_id: str) -> str:
-    return f"VISITS#{programme_id}"
+# ---- ids -----------------------------------------------------------------------------------------
 
 
 def visit_id(cottage_id: str, key: str) -> str:
@@ -91,12 +80,8 @@ def _text(value: Any, required: bool) -> str | None:
 
 
 def parse_visit(data: dict[str, Any], today: date) -> VisitRequest:
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
-    for name in ("date", "duration_minutes", "what_was_done"):
-        if name not in data:
-            raise errors.MissingField(f"缺少字段 {name}", f"{name} is required")
+    fields.only(data, FIELDS)
+    fields.require(data, ("date", "duration_minutes", "what_was_done"))
     raw_date = data["date"]
     if not isinstance(raw_date, str) or not _DATE.match(raw_date):
         raise errors.InvalidVisitDate()
@@ -130,7 +115,7 @@ def authorize(principal: Principal, cottage: Cottage) -> None:
 
 
 def beijing_today(ledger: Ledger) -> date:
-    return ledger.now().astimezone(clock.BEIJING).date()
+    return ledger.records.beijing_today()
 
 
 # ---- writing a visit --------------------------------------------------------------------------------
@@ -150,8 +135,10 @@ def log_visit(
     authorize(principal, cottage)
     vid = visit_id(cottage_id, key)
     programme_id = cottage.programme_id or ""
-    for attempt in range(ATTEMPTS):
-        created_at = clock.iso(ledger.now())
+    records = ledger.records
+
+    def attempt(_n: int) -> dict[str, Any]:
+        created_at = clock.iso(records.now())
         response = {
             "visit_id": vid,
             "cottage_id": cottage_id,
@@ -171,29 +158,28 @@ def log_visit(
             "response": response,
         }
         summary = Update(
-            summary_key(cottage_id),
+            keys.visit_summary(cottage_id),
             set={
                 "cottage_id": cottage_id,
                 "programme_id": programme_id,
-                "gsi1pk": programme_partition(programme_id),
+                "gsi1pk": keys.programme_visits(programme_id),
                 "gsi1sk": cottage_id,
             },
             add={"visit_count": 1, "minutes": request.duration_minutes, DAY_PREFIX + request.date: 1},
         )
         try:
-            ledger.store.transact([Put(visit_key(cottage_id, vid), item, (ABSENT,)), summary])
-            return response
+            records.transact([Put(keys.visit(cottage_id, vid), item, (ABSENT,)), summary])
         except errors.ConditionFailed as failed:
             if 0 in failed.failed:
-                stored = ledger.store.get(visit_key(cottage_id, vid))
+                stored = records.get(keys.visit(cottage_id, vid))
                 if stored is not None:
                     if stored.get("fingerprint") != body_fingerprint:
                         raise errors.IdempotencyMismatch() from None
                     return dict(stored["response"])
-            ledger.backoff(attempt)
-        except (errors.Contention, errors.Throttled):
-            ledger.backoff(attempt)
-    raise ledger.busy()
+            raise Again() from None
+        return response
+
+    return records.retry.run(attempt, attempts=ATTEMPTS)
 
 
 # ---- reading -----------------------------------------------------------------------------------------
@@ -218,7 +204,7 @@ def book(ledger: Ledger, catalogue: Catalogue, cottage_id: str, principal: Princ
     """The whole book of one cottage, newest visit first (private)."""
     cottage = catalogue.cottage(cottage_id)
     authorize(principal, cottage)
-    rows = ledger.store.query(visit_key(cottage_id, "")[0], sk_prefix="VISIT#")
+    rows = ledger.records.query(keys.cottage_partition(cottage_id), sk_prefix=keys.VISIT_PREFIX)
     rows.sort(key=lambda r: (r["date"], r["created_at"]), reverse=True)
     return {"cottage_id": cottage_id, "team_id": cottage.team_id, "visits": [book_view(r) for r in rows]}
 
@@ -241,7 +227,10 @@ def public_summary(cottage_id: str, summary: dict[str, Any] | None) -> dict[str,
 
 def visit_summary(ledger: Ledger, catalogue: Catalogue, cottage_id: str) -> dict[str, Any]:
     catalogue.cottage(cottage_id)
-    return {**public_summary(cottage_id, ledger.store.get(summary_key(cottage_id))), "as_of": clock.iso(ledger.now())}
+    return {
+        **public_summary(cottage_id, ledger.records.get(keys.visit_summary(cottage_id))),
+        "as_of": clock.iso(ledger.now()),
+    }
 
 
 def last_full_months(today: date, count: int = MONTHLY_MONTHS) -> list[str]:
@@ -260,11 +249,10 @@ def programme_stats(ledger: Ledger, catalogue: Catalogue, programme_id: str) -> 
     if programme_id not in catalogue.programme_ids:
         raise errors.UnknownProgramme()
     today = beijing_today(ledger)
-    cache_key = ("visit-stats", programme_id, today)
-    hit = ledger.cache.get(cache_key, ledger.cache_seconds)
-    if hit is None:
-        hit = {r["cottage_id"]: r for r in ledger.store.query(programme_partition(programme_id), index="gsi1")}
-        ledger.cache.put(cache_key, hit)
+    hit = ledger.records.cached(
+        ("visit-stats", programme_id, today),
+        lambda: {r["cottage_id"]: r for r in ledger.records.query(keys.programme_visits(programme_id), index="gsi1")},
+    )
     paired = [c.cottage_id for c in catalogue.cottages.paired() if c.programme_id == programme_id]
     months = last_full_months(today)
     monthly = visited = 0
@@ -303,10 +291,10 @@ def overdue(ledger: Ledger, catalogue: Catalogue, days: int) -> dict[str, Any]:
     """Paired cottages whose last visit is more than ``days`` days ago (or never), longest first."""
     today = beijing_today(ledger)
     paired = {c.cottage_id: c for c in catalogue.cottages.paired()}
-    found = ledger.store.get_many([summary_key(cid) for cid in paired])
+    found = ledger.records.get_many([keys.visit_summary(cid) for cid in paired])
     rows: list[dict[str, Any]] = []
     for cid, cottage in sorted(paired.items()):
-        seen = visit_days(found.get(summary_key(cid)))
+        seen = visit_days(found.get(keys.visit_summary(cid)))
         last = max(seen) if seen else None
         since = (today - date.fromisoformat(last)).days if last else None
         if since is None or since > days:

@@ -7,7 +7,7 @@
     write units per pledge from DynamoDB's published rules (1 unit per started
     KB of each item written, twice that inside a transaction; refused
     conditional writes are charged too). moto's ReturnConsumedCapacity is not
-    used: it does not report transactions (DESIGN.md).
+    used: moto does not report it for transactions.
 (b) cold start: importing the app and creating its DynamoDB client, in a fresh
     interpreter, beside a bare Chalice app that creates one DynamoDB client.
 (c) latency in-process against moto: p50/p99 of a pledge and of a progress read.
