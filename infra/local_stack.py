@@ -58,7 +58,7 @@ LOOPBACK = "127.0.0.1"
 STATE_FILE = "ledger.jsonl"
 TOKENS_FILE = "tokens.json"
 BATCH = 25  # BatchWriteItem takes at most 25 items
-DEMO_NOTE = "演示数据：本地首次启动时自动生成 / demo data made on the first local start"
+DEMO_NOTE = "演示数据：本地首次启动时自动生成"  # shown on the donor wall, so Chinese only
 
 
 class PortInUse(Exception):

@@ -41,3 +41,6 @@ class Organisation(Record):
     registered: int | None = Field(None, ge=1949, le=2100, description="登记年份 / year registered")
     members: Count | None = None
     about: Text | None = None
+    contact: ShortText | None = Field(
+        None, description="对外公开的机构联系方式（办公电话、机构邮箱或网址，不得填个人的）；页脚和“关于”页展示 / "
+        "the organisation's public contact (office phone, office mailbox or website, never a person's)")

@@ -33,7 +33,7 @@ def test_bar_widths_and_progress() -> None:
     assert charts.bar_width(50, 100) == charts.WIDTH / 2
     assert charts.bar_width(150, 100) == charts.WIDTH  # never past the end
     svg = charts.progress(1, 3, "进度")
-    assert 'width="200"' in svg and 'role="img"' in svg and "完成 33%" in svg
+    assert 'width="120"' in svg and 'role="img"' in svg and "完成 33%" in svg
 
 
 @pytest.mark.parametrize("start,target,href", [
