@@ -381,7 +381,7 @@
       lines.push("认捐编号 " + (ref || b.pledge_id) + "（请记下，联系工作人员时报这个编号）。请按项目说明完成付款，工作人员确认后计为“已付款”。");
       this.say("ok", lines);
       this.result.setAttribute("data-match-reason", b.match_reason || "");
-      this.result.setAttribute("data-pledge-id", b.pledge_id || "");
+      this.result.setAttribute("data-answer-pledge-id", b.pledge_id || ""); // not data-pledge-id: that names wall rows
       this.result.setAttribute("data-pledge-ref", ref);
       // The next pledge starts clean: a message belongs to one pledge (an anonymous pledge once carried the
       // previous named one's message). The name stays: it is the same person.
