@@ -98,6 +98,7 @@ lint-infra: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_api.py -m bench -s -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/bench/bench_lighthouse.py -m bench -s -q -p no:cacheprovider
 
 RECORDS ?= 1000
 bench-site: $(STAMP)

@@ -73,7 +73,17 @@
       if (row) { row.classList.add("qy-hit"); row.scrollIntoView({ block: "center" }); }
     });
   }
+  // Material's back-to-top button floats over the page; while the reader types in a field it goes away
+  // (on a phone it would sit on the pledge form's inputs).
+  function watchTyping() {
+    if (watchTyping.done) return;
+    watchTyping.done = true;
+    function field(t) { return t && /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName) && !t.closest(".md-search"); }
+    document.addEventListener("focusin", function (e) { if (field(e.target)) document.body.classList.add("qy-typing"); });
+    document.addEventListener("focusout", function (e) { if (field(e.target)) document.body.classList.remove("qy-typing"); });
+  }
   function ready() {
+    watchTyping();
     var form = document.getElementById("cottage-lookup");
     if (form) setupLookup(form);
     highlightRow();
