@@ -60,12 +60,9 @@ def light_environment() -> Environment:
 
 def campaign_rules(campaign: Any) -> list[str]:
     """The campaign's rules in plain Chinese, from the same rule objects the API decides with."""
-    from chalicelib.rules import Campaign as Rules
     from chalicelib.rules_text import describe
 
-    from ..catalogue import campaign_entry
-
-    return describe(Rules.from_catalogue(campaign_entry(campaign)))
+    return describe(campaign.matching())
 
 
 class Pages:
@@ -147,6 +144,8 @@ class Pages:
         self.render(url_of("programme", pid), "programme.md.j2", description=f"{p.name}：{p.summary}", **ctx)
 
     def project(self, pid: str) -> None:
+        from .disclosure_pages import project_block
+
         s = self.site
         p = s.projects[pid]
         matched = 0  # build-time snapshot: matching is earned live, through the pledge API
@@ -157,7 +156,7 @@ class Pages:
                     description=f"{p.name}：{p.summary} 目标 {fmt.money(p.goal)}，已入账 {fmt.money(p.raised_fen)}。", p=p, programme=s.programmes[p.programme],
                     campaigns=s.campaigns_of_project[pid], teams=s.teams_of_project[pid], matched=matched,
                     team_names={t.id: t.name for t in s.teams_of_project[pid]},
-                    donors=donors, progress_svg=svg)
+                    donors=donors, progress_svg=svg, **project_block(s, p))
 
     def campaign(self, cid: str) -> None:
         s = self.site
