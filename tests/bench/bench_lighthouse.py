@@ -35,18 +35,10 @@ from typing import Any
 import pytest
 
 from tests.e2e import conftest as e2e  # the module, not its names: pytest would collect test_content
-from tests.e2e.conftest import CHROMIUM, COTTAGE, DEMO_PROJECT, ROOT, LocalStack, free_port
+from tests.e2e.conftest import CHROMIUM, PAGE_KINDS, ROOT, LocalStack, free_port
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-PAGES = {
-    "home": "/",
-    "programme": "/programmes/laiwu/",
-    "project": f"/projects/{DEMO_PROJECT}/",
-    "team": "/teams/team-01/",
-    "cottage": f"/cottages/{COTTAGE}.html",
-    "needs": "/needs/",
-    "venture": "/ventures/shunde-cantonese-opera/",
-}
+PAGES = PAGE_KINDS
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGET = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ico")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ARTIFACTS, COTTAGE, DEMO_PROJECT, LocalStack
+from .conftest import ARTIFACTS, COTTAGE, DEMO_PROJECT, PAGE_KINDS, LocalStack
 
 pytestmark = pytest.mark.browser
 
@@ -22,33 +22,26 @@ WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML
              "Chrome/122.0.0.0 Mobile Safari/537.36 XWEB/1220099 MMWEBSDK/20240301 MicroMessenger/8.0.47.2560")
 PHONE = {"viewport": {"width": 390, "height": 844}, "user_agent": WECHAT_UA, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PAGES = {
-    "home": "/",
-    "programme": "/programmes/laiwu/",
-    "project": f"/projects/{DEMO_PROJECT}/",
-    "team": "/teams/team-01/",
-    "cottage": f"/cottages/{COTTAGE}.html",
-    "needs": "/needs/",
-    "venture": "/ventures/shunde-cantonese-opera/",
-    "ventures": "/ventures/",
-    "batch": "/batches/laiwu-2020-b1/",
-    "about": "/about/",
-}
+PAGES = {**PAGE_KINDS, "ventures": "/ventures/", "batch": "/batches/laiwu-2020-b1/", "about": "/about/"}
 MIN_TEXT_PX = 12
+
+
+def _context(browser: Any, options: dict[str, Any]) -> Any:
+    context = browser.new_context(locale="zh-CN", **options)
+    context.set_default_timeout(15000)
+    return context
 
 
 @pytest.fixture(scope="module")
 def phone(browser: Any) -> Any:
-    context = browser.new_context(locale="zh-CN", **PHONE)
-    context.set_default_timeout(15000)
+    context = _context(browser, PHONE)
     yield context
     context.close()
 
 
 @pytest.fixture(scope="module")
 def desktop(browser: Any) -> Any:
-    context = browser.new_context(locale="zh-CN", **DESKTOP)
-    context.set_default_timeout(15000)
+    context = _context(browser, DESKTOP)
     yield context
     context.close()
 
