@@ -10,8 +10,8 @@ Why the drawing is 360 units wide: most readers open these pages on a phone,
 where the content column is about 358 CSS px at a 390 px viewport. With a
 360-unit viewBox one unit is about one pixel there, so text drawn at
 ``MIN_FONT`` (13) units is at least 12 px on screen (tests/e2e checks it). On
-a wide screen the stylesheet caps a chart at ``max-width: 34rem`` so the text
-does not grow past about 1.6 times. Labels never run past the drawing: they
+a wide screen the stylesheet caps a chart at ``max-width: 24rem`` (480 px) so the text
+does not grow past about 1.35 times. Labels never run past the drawing: they
 wrap onto a second line and, when even two lines are not enough, end in "…"
 with the full text in a <title> of their own (a tooltip and the accessible
 name). Widths are estimated per character: CJK and full-width 1 em, others
