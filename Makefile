@@ -123,6 +123,7 @@ bench: system-packages bench-packages $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_api.py -m bench -s -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_cold_start.py -m bench -s -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/bench/bench_lighthouse.py -m bench -s -q -p no:cacheprovider
 
 RECORDS ?= 1000
 bench-site: $(STAMP)

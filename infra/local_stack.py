@@ -66,7 +66,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 TOKENS_FILE = "tokens.json"
 PID_FILE = "stack.json"
-DEMO_NOTE = "演示数据：本地首次启动时自动生成 / demo data made on the first local start"
+DEMO_NOTE = "演示数据：本地首次启动时自动生成"  # shown on the donor wall, so Chinese only
 
 
 class PortInUse(Exception):

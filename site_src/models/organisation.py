@@ -83,6 +83,10 @@ class Organisation(Record):
     fundraising_qualification: FundraisingQualification | None = Field(
         None, description="公开募捐资格 / public-fundraising qualification")
 
+    contact: ShortText | None = Field(
+        None, description="对外公开的机构联系方式（办公电话、机构邮箱或网址，不得填个人的）；页脚和“关于”页展示 / "
+        "the organisation's public contact (office phone, office mailbox or website, never a person's)")
+
     @property
     def may_raise_publicly(self) -> bool:
         """A charity holding the public-fundraising qualification (Charity Law art. 22)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 
-from . import content, disclosure_pages
+from . import content, disclosure_pages, share, trust
 from .cottages import PAGE_SIZE, CottageWriter, Shell, merge_staging, renderer, theme_css
 from .opendata import GIVING_FILE, PREFIX, OpenData
 from .pages import Pages, generate
@@ -92,6 +92,10 @@ class Build:
         # site_src/assets/live/ (the live widgets, issue 5) is copied too, as assets/qingyi/live/.
         return [(f"assets/qingyi/{p.relative_to(ASSETS).as_posix()}", p) for p in sorted(ASSETS.rglob("*")) if p.is_file()]
 
+    def generated_files(self) -> list[tuple[str, bytes]]:
+        # Share cards, team posters and /favicon.ico, drawn from content (publish/share.py).
+        return share.files(self.site, self.site_url)
+
     # ---- written straight to the site folder ----------------------------------------
 
     def write_static(self, site_dir: Path) -> dict[str, Any]:
@@ -143,6 +147,7 @@ def prepare(config: MkDocsConfig, state: State) -> Build:
         raise
     t0 = time.monotonic()
     site = Site(loaded, api_url=str(config.extra.get("api_url", "")))
+    config.extra["qingyi_trust"] = trust.for_theme(site)  # the footer (overrides/main.html) reads it
     t1 = time.monotonic()
     build = Build(site=site, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
                   site_name=config.site_name, shell=shell, staging=staging)
