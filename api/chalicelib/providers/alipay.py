@@ -78,6 +78,9 @@ class AliPay:
         self.return_url = str(config.get("return_url") or "") or None
         self.seller_id = str(config.get("seller_id") or "") or None
         self.gateway = str(config.get("gateway") or "") or None  # None: the SDK's own
+        timeout = config.get("timeout_seconds")
+        valid = isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 10
+        self.timeout = float(timeout) if valid else TIMEOUT_SECONDS
         self.seen: Seen = seen or MemorySeen()
         self._now = now
         self._client: Any = None
@@ -94,7 +97,7 @@ class AliPay:
                     app_private_key_string=self._app_key,
                     alipay_public_key_string=self._alipay_key,
                     sign_type="RSA2",
-                    config=AliPayConfig(timeout=TIMEOUT_SECONDS),
+                    config=AliPayConfig(timeout=self.timeout),
                 )
             except (ValueError, IndexError, TypeError):
                 raise secrets.errors.NotConfigured(

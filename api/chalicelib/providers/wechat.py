@@ -80,6 +80,7 @@ class WeChatPay:
         self.gateway = str(config.get("gateway") or "").rstrip("/") or None  # None: the SDK's own
         self.h5_app_name = str(config.get("h5_app_name") or "青益")
         self.h5_app_url = str(config.get("h5_app_url") or "")
+        self.timeout = _timeout(config.get("timeout_seconds"), TIMEOUT)
         self.seen: Seen = seen or MemorySeen()
         self._now = now
         self._monotonic = monotonic
@@ -406,9 +407,16 @@ def _build_sdk(adapter: WeChatPay) -> Any:
                 cert_serial_no=adapter._merchant_serial,
                 private_key=adapter._merchant_key,
                 apiv3_key=adapter.apiv3_key,
-                timeout=TIMEOUT,
+                timeout=adapter.timeout,
                 public_key=adapter._public_key_pem,
                 public_key_id=adapter._public_key_id,
             )
 
     return Client()
+
+
+def _timeout(value: Any, default: tuple[float, float]) -> tuple[float, float]:
+    """(connect, read) seconds: the secret's ``timeout_seconds`` (the fakes' tests use a short one)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 10:
+        return (min(default[0], float(value)), float(value))
+    return default
