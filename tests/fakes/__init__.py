@@ -148,12 +148,15 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
 
     def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test): nothing to say
+            self.close_connection = True
 
     def html(self, status: int, page: str) -> None:
         self.reply(status, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})

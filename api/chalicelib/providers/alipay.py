@@ -155,10 +155,9 @@ class AliPay:
             raise ProviderUnavailable(
                 "支付宝应答的签名无法验证，未做任何记录 / Alipay's reply signature does not verify; nothing recorded"
             ) from None
-        except AliPayException as exc:
-            raise ProviderUnavailable(
-                f"支付宝拒绝了查询（{exc.code}） / Alipay refused the query ({exc.code})"
-            ) from None
+        except AliPayException as exc:  # an unsigned reply: Alipay's error for a request it refused
+            code = getattr(exc, "_AliPayException__code", "?")  # the SDK keeps it name-mangled
+            raise ProviderUnavailable(f"支付宝拒绝了查询（{code}） / Alipay refused the query ({code})") from None
         except ValueError:  # json.JSONDecodeError: a body that is not Alipay's JSON (a proxy's error page)
             raise ProviderUnavailable("支付宝的应答不是 JSON / Alipay's reply is not JSON") from None
         except (OSError, HTTPException) as exc:  # URLError, timeouts, refused or reset connections
