@@ -23,7 +23,7 @@ from typing import Any
 
 from . import clock, errors
 from .auth import Principal
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Need
 from .ledger import Ledger
 from .pledges import MAX_CONTACT, MAX_MESSAGE, clean_text
 from .settlement import emit_yaml
@@ -90,30 +90,14 @@ def parse_decision(data: dict[str, Any]) -> tuple[str | None, str | None]:
 # ---- catalogue look-ups ------------------------------------------------------------------------------
 
 
-def needs(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    return dict(catalogue.raw.get("needs") or {})
-
-
-def volunteer_teams(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    return dict(catalogue.raw.get("volunteer_teams") or {})
-
-
-def need_entry(catalogue: Catalogue, need_id: str) -> dict[str, Any]:
-    need = needs(catalogue).get(need_id)
-    if need is None:
-        raise errors.UnknownNeed()
-    return need
-
-
 def team_name(catalogue: Catalogue, team_id: str | None) -> str | None:
-    if not team_id:
-        return None
-    return volunteer_teams(catalogue).get(team_id, {}).get("name")
+    team = catalogue.volunteer_teams.get(team_id) if team_id else None
+    return team.name if team else None
 
 
-def window_open(need: dict[str, Any], today: date) -> bool:
+def window_open(need: Need, today: date) -> bool:
     """Inside ``claim_opens``..``claim_closes`` (Beijing dates, inclusive); a missing end is unbounded."""
-    opens, closes = need.get("claim_opens"), need.get("claim_closes")
+    opens, closes = need.claim_opens, need.claim_closes
     if opens and today < date.fromisoformat(opens):
         return False
     return not (closes and today > date.fromisoformat(closes))
@@ -131,7 +115,7 @@ def claimant(principal: Principal, catalogue: Catalogue) -> str:
     team_id = principal.team_id
     if team_id is None:
         raise errors.Forbidden("只有志愿服务队的令牌可以认领需求", "only a volunteer team's token may claim a need")
-    if team_id not in volunteer_teams(catalogue):
+    if team_id not in catalogue.volunteer_teams:
         raise errors.UnregisteredTeam()
     return team_id
 
@@ -141,8 +125,8 @@ def claim(
 ) -> tuple[dict[str, Any], bool]:
     """Hold the need for the principal's team: (claim, True) when new, (claim, False) when it already held it."""
     team_id = claimant(principal, catalogue)
-    need = need_entry(catalogue, need_id)
-    if need.get("stage") != "published":
+    need = catalogue.need(need_id)
+    if need.stage != "published":
         raise errors.NeedNotClaimable()
     if not window_open(need, beijing_today(ledger)):
         raise errors.ClaimWindowClosed()
@@ -153,7 +137,7 @@ def claim(
         )  # random: a team may claim again after a rejection, even in frozen demo time
         item = {
             "need_id": need_id,
-            "programme_id": need.get("programme_id"),
+            "programme_id": need.programme_id,
             "claim_id": claim_id,
             "team_id": team_id,
             "status": "pending",
@@ -192,7 +176,7 @@ def decide(
     reason: str | None,
 ) -> dict[str, Any]:
     """approve: pending → approved; reject: pending or approved → rejected (frees the need). Idempotent."""
-    need_entry(catalogue, need_id)
+    catalogue.need(need_id)
     target = {"approve": "approved", "reject": "rejected"}[decision]
     allowed_from = ("pending",) if decision == "approve" else LIVE
     for attempt in range(ATTEMPTS):
@@ -227,9 +211,9 @@ def decide(
 # ---- what the public sees ------------------------------------------------------------------------------
 
 
-def public_status(catalogue: Catalogue, need: dict[str, Any], held: dict[str, Any] | None) -> dict[str, Any]:
+def public_status(catalogue: Catalogue, need: Need, held: dict[str, Any] | None) -> dict[str, Any]:
     """A need on the needs board: its live stage and who holds it, by public name only."""
-    stage = need.get("stage")
+    stage = need.stage
     live = held if held is not None and held.get("status") in LIVE else None
     team_id: str | None
     out_stage: str | None
@@ -237,26 +221,26 @@ def public_status(catalogue: Catalogue, need: dict[str, Any], held: dict[str, An
     if stage == "published" and live is not None:
         team_id, out_stage, claim_status = live["team_id"], "claimed", live["status"]
     else:
-        team_id = need.get("claimed_by") if stage not in ("need", "published") else None
+        team_id = need.claimed_by if stage not in ("need", "published") else None
         out_stage, claim_status = stage, None
     return {
-        "need_id": need["need_id"],
-        "programme_id": need.get("programme_id"),
-        "title": need.get("title"),
+        "need_id": need.need_id,
+        "programme_id": need.programme_id,
+        "title": need.title,
         "stage": out_stage,
         "content_stage": stage,
         "claimed": out_stage not in ("need", "published"),
         "claim_status": claim_status,
         "claimed_by": team_id,
         "team_name": team_name(catalogue, team_id),
-        "claim_opens": need.get("claim_opens"),
-        "claim_closes": need.get("claim_closes"),
+        "claim_opens": need.claim_opens,
+        "claim_closes": need.claim_closes,
     }
 
 
 def one_status(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
-    need = need_entry(catalogue, need_id)
-    held = ledger.store.get(hold_key(need_id)) if need.get("stage") == "published" else None
+    need = catalogue.need(need_id)
+    held = ledger.store.get(hold_key(need_id)) if need.stage == "published" else None
     return {**public_status(catalogue, need, held), "as_of": clock.iso(ledger.now())}
 
 
@@ -269,10 +253,10 @@ def board(ledger: Ledger, catalogue: Catalogue) -> dict[str, Any]:
     """Every need's live status; holds are read only for needs still at ``published`` (cached briefly)."""
     hit = ledger.cache.get(("needs-status",), ledger.cache_seconds)
     if hit is None:
-        published = [nid for nid, n in needs(catalogue).items() if n.get("stage") == "published"]
+        published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
         hit = holds(ledger, published)
         ledger.cache.put(("needs-status",), hit)
-    rows = [public_status(catalogue, n, hit.get(nid)) for nid, n in sorted(needs(catalogue).items())]
+    rows = [public_status(catalogue, n, hit.get(nid)) for nid, n in sorted(catalogue.needs.items())]
     return {"as_of": clock.iso(ledger.now()), "needs": rows}
 
 
@@ -297,7 +281,7 @@ def operator_view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def history(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
-    need_entry(catalogue, need_id)
+    catalogue.need(need_id)
     rows = ledger.store.query(hold_key(need_id)[0], sk_prefix="CLAIM#")
     rows.sort(key=lambda r: r["claimed_at"], reverse=True)
     return {"need_id": need_id, "claims": [operator_view(r) for r in rows]}
@@ -308,7 +292,7 @@ def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
 
     Public fields only (claimed_by, stages.claimed): this text goes into content/.
     """
-    published = [nid for nid, n in needs(catalogue).items() if n.get("stage") == "published"]
+    published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
     approved = {nid: h for nid, h in holds(ledger, published).items() if h.get("status") == "approved"}
     now = ledger.now()
     entries = []

@@ -357,11 +357,11 @@ class Ledger:
         """Record a pledge and its match; the same key replays the first response."""
         catalogue = self.catalogue()
         project = catalogue.project(project_id)
-        if project.get("accepting_pledges") is not True:
+        if project.accepting_pledges is not True:
             raise errors.ProjectClosed()
         if request.team_id is not None:
             team = catalogue.teams.get(request.team_id)
-            if team is None or team.get("project_id") != project_id:
+            if team is None or team.project_id != project_id:
                 raise errors.UnknownTeam()
         pledge_id = idempotency.pledge_id(project_id, idempotency_key)
         donor_ref = keys.digest("donor", request.donor_key)

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import errors
+from . import errors, names
 
 MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000 in one pledge
 MAX_BODY_BYTES = 4096
@@ -104,7 +104,7 @@ def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
         anonymous = False
     if not isinstance(anonymous, bool):
         raise errors.InvalidField("anonymous 必须是 true 或 false", "anonymous must be true or false")
-    name: str | None = _optional_text(data, "display_name", MAX_NAME, errors.InvalidDisplayName)
+    name: str | None = _optional_text(names.normalise_field(data, "display_name"), "display_name", MAX_NAME, errors.InvalidDisplayName)
     if anonymous:
         name = None
     elif name is None:

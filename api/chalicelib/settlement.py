@@ -23,12 +23,11 @@ CONTENT_PATH = "content/settlements/{campaign_id}.yaml"
 
 
 def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datetime) -> dict[str, Any]:
-    entry = catalogue.campaign(campaign_id)
-    campaign = catalogue.rules[campaign_id]
+    campaign = catalogue.campaign(campaign_id)
     figures = ledger.campaign_figures(campaign)
-    projects = []
+    projects: list[dict[str, Any]] = []
     for project_id in campaign.project_ids:
-        project = catalogue.projects.get(project_id, {})
+        project = catalogue.projects.get(project_id)
         rows = [
             r
             for r in ledger.pledges_of_project(project_id)
@@ -43,7 +42,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
                 team_id,
                 {
                     "team_id": team_id,
-                    "name": catalogue.teams.get(team_id, {}).get("name", team_id),
+                    "name": known.name if (known := catalogue.teams.get(team_id)) else team_id,
                     "raised_fen": 0,
                     "pledge_count": 0,
                     "_donors": set(),
@@ -59,7 +58,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
         projects.append(
             {
                 "project_id": project_id,
-                "name": project.get("name", project_id),
+                "name": project.name if project else project_id,
                 "raised_fen": sum(int(r["amount_fen"]) for r in rows),
                 "paid_fen": sum(int(r["amount_fen"]) for r in rows if r["status"] == "paid"),
                 "matched_fen": sum(int(r.get("match_fen", 0)) for r in rows),
@@ -71,7 +70,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
     matched = sum(p["matched_fen"] for p in projects)
     return {
         "campaign_id": campaign_id,
-        "name": entry.get("name", campaign_id),
+        "name": campaign.name,
         "settled_at": clock.iso(now),
         "pool_fen": figures["pool_fen"],
         "committed_fen": figures["committed_fen"],
@@ -85,11 +84,10 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
 
 def settle(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
     """Freeze the campaign's summary once (after its last window) and return it."""
-    catalogue.campaign(campaign_id)
+    campaign = catalogue.campaign(campaign_id)
     existing = ledger.store.get(keys.settlement(campaign_id))
     if existing is not None:
         return existing["summary"]
-    campaign = catalogue.rules[campaign_id]
     now = ledger.now()
     if now < max(w.end for w in campaign.windows):
         raise errors.CampaignStillOpen()

@@ -32,7 +32,7 @@ from typing import Any
 
 from . import clock, errors
 from .auth import Principal
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Cottage
 from .ledger import Ledger
 from .pledges import clean_text
 from .store import ABSENT, Key, Put, Update
@@ -117,31 +117,11 @@ def parse_visit(data: dict[str, Any], today: date) -> VisitRequest:
 # ---- catalogue look-ups ----------------------------------------------------------------------------
 
 
-def cottages(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    return dict(catalogue.raw.get("cottages") or {})
-
-
-def cottage_entry(catalogue: Catalogue, cottage_id: str) -> dict[str, Any]:
-    cottage = cottages(catalogue).get(cottage_id)
-    if cottage is None:
-        raise errors.UnknownCottage()
-    return cottage
-
-
-def programme_ids(catalogue: Catalogue) -> set[str]:
-    raw = catalogue.raw
-    found = {c.get("programme_id") for c in (raw.get("cottages") or {}).values()}
-    found |= {n.get("programme_id") for n in (raw.get("needs") or {}).values()}
-    found |= {p.get("programme_id") for p in catalogue.projects.values()}
-    found |= {c.get("programme_id") for c in catalogue.campaigns.values()}
-    return {p for p in found if p}
-
-
-def authorize(principal: Principal, cottage: dict[str, Any]) -> None:
+def authorize(principal: Principal, cottage: Cottage) -> None:
     """Operators, or the team paired with this cottage; nobody else reads or writes its book."""
     if principal.may("operator"):
         return
-    if principal.team_id is not None and principal.team_id == cottage.get("team_id"):
+    if principal.team_id is not None and principal.team_id == cottage.team_id:
         return
     raise errors.Forbidden(
         "只有与这户结对的志愿服务队和操作员可以查看或填写走访记录",
@@ -166,10 +146,10 @@ def log_visit(
     body_fingerprint: str,
 ) -> dict[str, Any]:
     """Add a visit to the book and the cottage's counters, once per Idempotency-Key."""
-    cottage = cottage_entry(catalogue, cottage_id)
+    cottage = catalogue.cottage(cottage_id)
     authorize(principal, cottage)
     vid = visit_id(cottage_id, key)
-    programme_id = cottage.get("programme_id") or ""
+    programme_id = cottage.programme_id or ""
     for attempt in range(ATTEMPTS):
         created_at = clock.iso(ledger.now())
         response = {
@@ -182,7 +162,7 @@ def log_visit(
         item = {
             **response,
             "programme_id": programme_id,
-            "team_id": cottage.get("team_id"),
+            "team_id": cottage.team_id,
             "logged_by": principal.role,
             "token_ref": principal.token_ref,
             "what_was_done": request.what_was_done,
@@ -236,11 +216,11 @@ def book_view(item: dict[str, Any]) -> dict[str, Any]:
 
 def book(ledger: Ledger, catalogue: Catalogue, cottage_id: str, principal: Principal) -> dict[str, Any]:
     """The whole book of one cottage, newest visit first (private)."""
-    cottage = cottage_entry(catalogue, cottage_id)
+    cottage = catalogue.cottage(cottage_id)
     authorize(principal, cottage)
     rows = ledger.store.query(visit_key(cottage_id, "")[0], sk_prefix="VISIT#")
     rows.sort(key=lambda r: (r["date"], r["created_at"]), reverse=True)
-    return {"cottage_id": cottage_id, "team_id": cottage.get("team_id"), "visits": [book_view(r) for r in rows]}
+    return {"cottage_id": cottage_id, "team_id": cottage.team_id, "visits": [book_view(r) for r in rows]}
 
 
 def visit_days(summary: dict[str, Any] | None) -> dict[str, int]:
@@ -260,7 +240,7 @@ def public_summary(cottage_id: str, summary: dict[str, Any] | None) -> dict[str,
 
 
 def visit_summary(ledger: Ledger, catalogue: Catalogue, cottage_id: str) -> dict[str, Any]:
-    cottage_entry(catalogue, cottage_id)
+    catalogue.cottage(cottage_id)
     return {**public_summary(cottage_id, ledger.store.get(summary_key(cottage_id))), "as_of": clock.iso(ledger.now())}
 
 
@@ -277,7 +257,7 @@ def last_full_months(today: date, count: int = MONTHLY_MONTHS) -> list[str]:
 
 
 def programme_stats(ledger: Ledger, catalogue: Catalogue, programme_id: str) -> dict[str, Any]:
-    if programme_id not in programme_ids(catalogue):
+    if programme_id not in catalogue.programme_ids:
         raise errors.UnknownProgramme()
     today = beijing_today(ledger)
     cache_key = ("visit-stats", programme_id, today)
@@ -285,9 +265,7 @@ def programme_stats(ledger: Ledger, catalogue: Catalogue, programme_id: str) -> 
     if hit is None:
         hit = {r["cottage_id"]: r for r in ledger.store.query(programme_partition(programme_id), index="gsi1")}
         ledger.cache.put(cache_key, hit)
-    paired = sorted(
-        cid for cid, c in cottages(catalogue).items() if c.get("programme_id") == programme_id and c.get("team_id")
-    )
+    paired = [c.cottage_id for c in catalogue.cottages.paired() if c.programme_id == programme_id]
     months = last_full_months(today)
     monthly = visited = 0
     for cid in paired:
@@ -324,10 +302,9 @@ def parse_days(params: dict[str, str] | None) -> int:
 def overdue(ledger: Ledger, catalogue: Catalogue, days: int) -> dict[str, Any]:
     """Paired cottages whose last visit is more than ``days`` days ago (or never), longest first."""
     today = beijing_today(ledger)
-    paired = {cid: c for cid, c in cottages(catalogue).items() if c.get("team_id")}
+    paired = {c.cottage_id: c for c in catalogue.cottages.paired()}
     found = ledger.store.get_many([summary_key(cid) for cid in paired])
-    teams = catalogue.raw.get("volunteer_teams") or {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid, cottage in sorted(paired.items()):
         seen = visit_days(found.get(summary_key(cid)))
         last = max(seen) if seen else None
@@ -336,9 +313,9 @@ def overdue(ledger: Ledger, catalogue: Catalogue, days: int) -> dict[str, Any]:
             rows.append(
                 {
                     "cottage_id": cid,
-                    "programme_id": cottage.get("programme_id"),
-                    "team_id": cottage.get("team_id"),
-                    "team_name": teams.get(cottage.get("team_id"), {}).get("name"),
+                    "programme_id": cottage.programme_id,
+                    "team_id": cottage.team_id,
+                    "team_name": team.name if (team := catalogue.volunteer_teams.get(cottage.team_id or "")) else None,
                     "last_visit_date": last,
                     "days_since": since,
                 }

@@ -13,7 +13,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 
-from . import content
+from . import content, disclosure_pages
 from .cottages import PAGE_SIZE, CottageWriter, Shell, merge_staging, renderer, theme_css
 from .opendata import GIVING_FILE, PREFIX, OpenData
 from .pages import Pages, generate
@@ -60,6 +60,7 @@ class Build:
             {"需求广场": "needs/index.md"},
             {"公益创投": "ventures/index.md"},
             {"透明账本": [{p.short_name: f"{url_of('ledger', p.id)}index.md"} for p in order]},
+            {"信息公开": [{p.short_name: f"{url_of('disclosure', p.id)}index.md"} for p in order]},
             {"开放数据": "data/index.md"},
         ]
         docs_dir = Path(config.docs_dir)
@@ -82,8 +83,10 @@ class Build:
                               if b in s.batches])
 
     def markdown_pages(self) -> dict[str, str]:
-        return generate(self.site, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
-                        self.cottage_overview)
+        out = generate(self.site, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
+                       self.cottage_overview)
+        out.update(disclosure_pages.programme_pages(self.site, self.opendata.ledger_links))
+        return out
 
     def asset_files(self) -> list[tuple[str, Path]]:
         # site_src/assets/live/ (the live widgets, issue 5) is copied too, as assets/qingyi/live/.

@@ -57,12 +57,9 @@ def light_environment() -> Environment:
 
 def campaign_rules(campaign: Any) -> list[str]:
     """The campaign's rules in plain Chinese, from the same rule objects the API decides with."""
-    from chalicelib.rules import Campaign as Rules
     from chalicelib.rules_text import describe
 
-    from ..catalogue import campaign_entry
-
-    return describe(Rules.from_catalogue(campaign_entry(campaign)))
+    return describe(campaign.matching())
 
 
 class Pages:
@@ -133,6 +130,8 @@ class Pages:
         self.render(url_of("programme", pid), "programme.md.j2", **ctx)
 
     def project(self, pid: str) -> None:
+        from .disclosure_pages import project_block
+
         s = self.site
         p = s.projects[pid]
         matched = 0  # build-time snapshot: matching is earned live, through the pledge API
@@ -141,7 +140,7 @@ class Pages:
                               goal_text=fmt.money(p.goal))
         self.render(url_of("project", pid), "project.md.j2", p=p, programme=s.programmes[p.programme],
                     campaigns=s.campaigns_of_project[pid], teams=s.teams_of_project[pid], matched=matched,
-                    donors=donors, progress_svg=svg)
+                    donors=donors, progress_svg=svg, **project_block(s, p))
 
     def campaign(self, cid: str) -> None:
         s = self.site

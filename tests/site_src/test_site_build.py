@@ -68,7 +68,7 @@ def text_of(html: str) -> str:
 # ---- every page kind ---------------------------------------------------------------
 
 PAGE_KINDS = [
-    "", "programmes/laiwu/", "programmes/linhai/", "programmes/shunde/", "projects/laiwu-hope-cottages/",
+    "", "programmes/laiwu/", "programmes/linhai/", "programmes/shunde/", "disclosure/laiwu/", "projects/laiwu-hope-cottages/",
     "projects/laiwu-hope-cottages-2022/", "cottages/", "cottages/HC-001.html", "cottages/list/all/",
     "cottages/list/stage/in_service/", "cottages/list/batch/laiwu-2020-b1/", "batches/", "batches/laiwu-2020-b1/",
     "campaigns/", "campaigns/laiwu-99-2021/", "teams/", "teams/team-01/", "needs/", "needs/need-001/",
@@ -96,7 +96,7 @@ def test_editors_guide_is_in_the_site_and_nav(built: Path) -> None:
 
 
 def test_data_files_exist(built: Path) -> None:
-    for name in ["projects", "cottages", "campaigns", "teams", "funding", "uses", "ledger-laiwu"]:
+    for name in ["projects", "cottages", "campaigns", "teams", "funding", "uses", "ledger-laiwu", "filings"]:
         assert (built / "data" / f"{name}.json").is_file() and (built / "data" / f"{name}.csv").is_file(), name
     assert (built / "data" / "360giving-grants.json").is_file()
     assert (built / "feed.xml").is_file()
