@@ -35,7 +35,7 @@ def ali(fake: FakeAlipay) -> AliPay:
     fake.orders.clear()
     fake.requests.clear()
     fake.delay_seconds, fake.fail_status, fake.sign_replies_with = 0.0, None, None
-    return AliPay(fake.secret_section(NOTIFY, timeout_seconds=0.5), seen=MemorySeen())
+    return AliPay(fake.secret_section(NOTIFY, timeout_seconds=0.3), seen=MemorySeen())
 
 
 def open_cashier(ali: AliPay, channel: str = "page", amount: int = 5000) -> str:
@@ -121,11 +121,11 @@ def test_query_reconciles_a_missed_notification(ali: AliPay, fake: FakeAlipay) -
 
 
 def test_a_provider_that_times_out_is_unavailable(ali: AliPay, fake: FakeAlipay) -> None:
-    fake.delay_seconds = 1.5
+    fake.delay_seconds = 1.0
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         ali.query(PLEDGE)
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 2.5
 
 
 def test_a_provider_answering_5xx_is_unavailable(ali: AliPay, fake: FakeAlipay) -> None:
@@ -196,7 +196,7 @@ def test_sign_type_is_excluded_from_the_signed_content_but_must_be_rsa2(ali: Ali
     assert refused_code(ali, headers, reform(body, sign=None)) == "missing_signature"
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -3600])
+@pytest.mark.parametrize("skew", [-330, 330, -3600])
 def test_stale_notification_is_refused(ali: AliPay, fake: FakeAlipay, skew: int) -> None:
     when = datetime.fromtimestamp(time.time() + skew, BEIJING).strftime(TIME_FORMAT)
     headers, body = paid(fake, ali, notify_time=when)
