@@ -143,7 +143,7 @@ def test_a_reply_not_signed_by_alipay_is_unavailable_not_trusted(ali: AliPay, fa
     assert "verify" in caught.value.message
 
 
-def test_a_query_signed_with_another_app_key_is_refused_by_alipay(fake: FakeAlipay) -> None:
+def test_a_query_signed_with_another_app_key_is_refused_by_alipay(ali: AliPay, fake: FakeAlipay) -> None:
     from tests.fakes import private_pem
 
     section = {
@@ -234,7 +234,7 @@ def test_repeated_parameters_are_refused(ali: AliPay, fake: FakeAlipay) -> None:
     assert refused_code(ali, headers, body + b"&trade_status=TRADE_SUCCESS") == "malformed_notification"
 
 
-def test_donor_confirming_at_the_cashier_notifies_and_returns_to_the_site(fake: FakeAlipay) -> None:
+def test_donor_confirming_at_the_cashier_notifies_and_returns_to_the_site(ali: AliPay, fake: FakeAlipay) -> None:
     """The pay page POSTs the signed notification, then sends the browser to return_url."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -108,7 +108,7 @@ def test_jsapi_needs_the_payers_openid_and_unknown_channels_are_refused(wx: WeCh
         assert caught.value.code == code
 
 
-def test_requests_signed_with_another_merchant_key_are_refused_by_wechat(fake: FakeWeChatPay) -> None:
+def test_requests_signed_with_another_merchant_key_are_refused_by_wechat(wx: WeChatPay, fake: FakeWeChatPay) -> None:
     section = fake.secret_section(NOTIFY, timeout_seconds=0.5)
     from tests.fakes import private_pem
 
@@ -322,11 +322,10 @@ def receiver() -> Iterator[ThreadingHTTPServer]:
 
 
 def test_donor_confirming_on_the_pay_page_notifies_our_url_which_verifies_it(
-    fake: FakeWeChatPay, receiver: Any
+    wx: WeChatPay, fake: FakeWeChatPay, receiver: Any
 ) -> None:
-    fake.orders.clear()
     notify = f"http://127.0.0.1:{receiver.server_address[1]}/notify"
-    wx = WeChatPay(fake.secret_section(notify, timeout_seconds=0.5))
+    wx = WeChatPay(fake.secret_section(notify, timeout_seconds=0.5))  # this one's notify_url is the receiver
     receiver.adapter = wx
     checkout = order(wx)
     assert checkout.url is not None
