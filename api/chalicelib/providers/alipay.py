@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
 from .. import secrets
+from ..clock import BEIJING
 from .base import Checkout, Payment, ProviderUnavailable, Seen, refused
 from .freshness import MemorySeen, check_replay, check_window
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_BODY_BYTES = 64 * 1024
 TIMEOUT_SECONDS = 5
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

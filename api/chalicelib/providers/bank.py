@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from .. import secrets
+from ..clock import BEIJING
 from .base import Checkout, Payment, refused
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 PREFIX = "QY"
 _PLEDGE = re.compile(r"^p_[0-9a-f]{24}$")
 _REFERENCE = re.compile(r"^QY([0-9A-F]{24})([0-9]{2})$")

@@ -26,14 +26,14 @@ import json
 import secrets as random
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from .. import secrets
+from ..clock import BEIJING
 from .base import Checkout, Payment, ProviderUnavailable, Refused, Seen, refused
 from .freshness import MemorySeen, check_replay, check_window
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 MAX_BODY_BYTES = 64 * 1024  # a real notification is about 1 KB
 CERT_REFRESH_SECONDS = 300.0
