@@ -80,7 +80,7 @@ class AliPay:
         self.gateway = str(config.get("gateway") or "") or None  # None: the SDK's own
         timeout = config.get("timeout_seconds")
         valid = isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 10
-        self.timeout = float(timeout) if valid else TIMEOUT_SECONDS
+        self.timeout = float(timeout) if valid and timeout is not None else float(TIMEOUT_SECONDS)
         self.seen: Seen = seen or MemorySeen()
         self._now = now
         self._client: Any = None

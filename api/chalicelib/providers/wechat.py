@@ -391,11 +391,11 @@ def _build_sdk(adapter: WeChatPay) -> Any:
 
     gateway = adapter.gateway
 
-    class GatewayCore(Core):  # type: ignore[misc]
+    class GatewayCore(Core):
         def __setattr__(self, name: str, value: Any) -> None:
             super().__setattr__(name, gateway if name == "_gate_way" and gateway else value)
 
-    class Client(Sdk):  # type: ignore[misc]
+    class Client(Sdk):
         def __init__(self) -> None:
             self._type = WeChatPayType.NATIVE
             self._mchid = adapter.mchid
