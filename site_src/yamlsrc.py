@@ -135,8 +135,21 @@ def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
 SCHEMA_POINTER = "# yaml-language-server: $schema=../../site_src/schemas/{kind}.schema.json\n"
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """PyYAML writes a value used twice (the same date object) as ``&id001`` ... ``*id001``: an editor
+    cannot read that, and deleting the first use breaks the second. Every value is written out in full."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_plain(data: Any) -> str:
+    """Plain YAML as editors write it: Chinese as is, field order kept, no anchors or aliases."""
+    return yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=120)
+
+
 def write_record(path: FilePath, kind: str, data: dict[str, Any]) -> None:
     """Write one record as editors keep it: the schema pointer, then plain YAML in field order."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    text = dump_plain(data)
     path.write_text(SCHEMA_POINTER.format(kind=kind) + text, encoding="utf-8")
