@@ -25,9 +25,12 @@ SYSTEM_PACKAGES_MISSING = $(strip \
   $(if $(shell command -v chromium),,chromium) \
   $(if $(shell fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' && echo y),,fonts-wqy-microhei) \
   $(if $(shell command -v npm),,nodejs npm))
-.PHONY: system-packages
-system-packages:
-	@missing="$(SYSTEM_PACKAGES_MISSING)"; \
+# make bench also drives Debian's nginx (the stand-in for CloudFront) with wrk.
+BENCH_PACKAGES_MISSING = $(strip \
+  $(if $(shell command -v nginx),,nginx-light) \
+  $(if $(shell command -v wrk),,wrk))
+define install_or_explain
+	@missing="$(1)"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages: $$missing"; \
@@ -39,6 +42,12 @@ system-packages:
 	    exit 2; \
 	  fi; \
 	fi
+endef
+.PHONY: system-packages bench-packages
+system-packages:
+	$(call install_or_explain,$(SYSTEM_PACKAGES_MISSING))
+bench-packages:
+	$(call install_or_explain,$(BENCH_PACKAGES_MISSING))
 
 # axe-core for the browser tests' accessibility checks, at the version package-lock.json pins.
 AXE := node_modules/axe-core/axe.min.js
@@ -89,15 +98,32 @@ lint: $(STAMP)
 # CloudFormation templates (infra/api-merge.yaml is a fragment, linted inside the
 # packaged API by tests/infra), the GitHub workflows (with shellcheck on their
 # scripts) and the deploy script.
+# checkov (security misconfigurations) on the templates and on the packaged API, both stages; every
+# check it skips is justified in the template's Metadata (tests/infra/test_checkov_skips.py).
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV): infra/requirements-lint.txt
+	test -x $(VENV)/checkov/bin/python || $(PY) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet -r infra/requirements-lint.txt
+	touch $(CHECKOV)
+
 .PHONY: lint-infra
-lint-infra: $(STAMP)
+lint-infra: $(STAMP) $(CHECKOV)
 	$(BIN)/cfn-lint --regions us-east-1 ap-east-1 -- $(filter-out infra/api-merge.yaml,$(wildcard infra/*.yaml))
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint
 	$(BIN)/shellcheck infra/deploy.sh
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -d infra
+	@for stage in dev prod; do \
+	  rm -rf build/lint-api-$$stage; \
+	  $(BIN)/python -m infra.package_api --stage $$stage --out build/lint-api-$$stage --site-origin https://$$stage.qingyi.example.org >/dev/null || exit 1; \
+	  $(BIN)/cfn-lint --regions us-east-1 ap-east-1 -- build/lint-api-$$stage/sam.yaml || exit 1; \
+	  $(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f build/lint-api-$$stage/sam.yaml || exit 1; \
+	done
 
-bench: $(STAMP)
+bench: system-packages bench-packages $(STAMP)
 	$(BIN)/python -m pytest tests/bench -m bench -s -p no:cacheprovider
 	$(BIN)/python -m pytest tests/bench/bench_api.py -m bench -s -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/bench/bench_cold_start.py -m bench -s -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/bench/bench_lighthouse.py -m bench -s -q -p no:cacheprovider
 
 RECORDS ?= 1000
 bench-site: $(STAMP)

@@ -1,8 +1,10 @@
 """Qingyi pledge and matching API: routes only.
 
-Everything a route does lives in chalicelib (one module per idea); the
-OpenAPI document (``GET /openapi.json``) describes every route below, and a
-test fails when one is missing from it. See api/TABLE.md for the ledger.
+Each route is declared with what the OpenAPI document says of it (summary,
+who may call it, parameters, body, answer and the errors of this route), so
+``GET /openapi.json`` is made from this file and cannot drift from it. What a
+route does lives in chalicelib, one module per idea. See api/TABLE.md for the
+ledger and api/VOLUNTEERS.md for the volunteer routes and their roles.
 """
 
 from chalicelib import (
@@ -20,6 +22,42 @@ from chalicelib import (
     settlement,
     visits,
 )
+from chalicelib.errors import (
+    AmountMismatch,
+    CampaignStillOpen,
+    ClaimNotPending,
+    ClaimWindowClosed,
+    IdempotencyMismatch,
+    InvalidAmount,
+    InvalidContact,
+    InvalidDisplayName,
+    InvalidDonorKey,
+    InvalidDuration,
+    InvalidField,
+    InvalidMessage,
+    InvalidQuery,
+    InvalidVisitDate,
+    InvalidVisitText,
+    MissingField,
+    NeedAlreadyClaimed,
+    NeedNotClaimable,
+    NotConfigured,
+    NotFound,
+    NotificationReplayed,
+    PledgeCancelled,
+    ProjectClosed,
+    ServiceBusy,
+    UnknownCampaign,
+    UnknownCottage,
+    UnknownNeed,
+    UnknownPledge,
+    UnknownProgramme,
+    UnknownProject,
+    UnknownTeam,
+    UnknownTeamId,
+    UnregisteredTeam,
+)
+from chalicelib.openapi import IDEMPOTENCY_KEY, PAYMENT_SIGNATURE, PAYMENT_TIMESTAMP, query
 from chalicelib.web import (
     QingyiChalice,
     install,
@@ -31,7 +69,8 @@ from chalicelib.web import (
 )
 
 app = QingyiChalice(app_name="qingyi-api")
-install(app, cors_paths=openapi.is_public)
+install(app)
+YAML = "text/yaml; charset=utf-8"
 
 
 def _request():
@@ -41,32 +80,65 @@ def _request():
 # ---- public ------------------------------------------------------------------
 
 
-@app.route("/health", methods=["GET"])
+@app.endpoint("GET", "/health", "Liveness", access="public", returns="Health", cached=False)  # a probe wants now
 def health():
     return {"status": "ok", "as_of": clock.iso(clock.now())}
 
 
-@app.route("/openapi.json", methods=["GET"])
+@app.endpoint("GET", "/openapi.json", "This document", access="public", returns=openapi.ANY_OBJECT)
 def openapi_document():
-    return openapi.document()
+    return openapi.document(app.operations)
 
 
-@app.route("/projects", methods=["GET"])
+@app.endpoint("GET", "/projects", "Projects in the catalogue", access="public", returns="ProjectList")
 def list_projects():
     return {"projects": [public.project_summary(p) for p in catalogue.load().projects.values()]}
 
 
-@app.route("/projects/{project_id}", methods=["GET"])
+@app.endpoint(
+    "GET", "/projects/{project_id}", "One project", access="public", returns="Project", raises=(UnknownProject,)
+)
 def get_project(project_id):
     return public.project_summary(catalogue.load().project(project_id))
 
 
-@app.route("/projects/{project_id}/progress", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/projects/{project_id}/progress",
+    "Raised, paid and matched so far (sharded totals, cached 1–2 s)",
+    access="public",
+    returns="Progress",
+    raises=(UnknownProject, ServiceBusy),
+)
 def project_progress(project_id):
     return public.progress(services.ledger(), catalogue.load(), project_id)
 
 
-@app.route("/projects/{project_id}/pledges", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/projects/{project_id}/pledges",
+    "Pledge; the response says the match earned and why it is less than full",
+    access="public",
+    body="PledgeRequest",
+    body_required=True,
+    params=(IDEMPOTENCY_KEY,),
+    status=201,
+    returns="PledgeResponse",
+    raises=(
+        MissingField,
+        InvalidAmount,
+        InvalidDonorKey,
+        InvalidDisplayName,
+        InvalidMessage,
+        InvalidContact,
+        InvalidField,
+        UnknownTeam,
+        UnknownProject,
+        ProjectClosed,
+        IdempotencyMismatch,
+        ServiceBusy,
+    ),
+)
 def create_pledge(project_id):
     request = _request()
     key = idempotency.require_key(request.headers)
@@ -77,33 +149,69 @@ def create_pledge(project_id):
     return json_response(response, 201)
 
 
-@app.route("/projects/{project_id}/pledges", methods=["OPTIONS"])
+@app.endpoint(
+    "OPTIONS",
+    "/projects/{project_id}/pledges",
+    "CORS preflight",
+    access="public",
+    status=204,
+    returns=openapi.NO_CONTENT,
+)
 def pledge_preflight(project_id):
-    return {}
+    return {}  # the CORS middleware answers preflights (web.install); this declares the method
 
 
-@app.route("/projects/{project_id}/pledges", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/projects/{project_id}/pledges",
+    "The donor wall: public fields only, newest first (query: limit 1–100, cursor)",
+    access="public",
+    params=(query("limit", {"type": "integer", "minimum": 1, "maximum": 100}), query("cursor", {"type": "string"})),
+    returns="Wall",
+    raises=(UnknownProject, InvalidQuery, ServiceBusy),
+)
 def donor_wall(project_id):
     return public.wall(services.ledger(), catalogue.load(), project_id, _request().query_params)
 
 
-@app.route("/campaigns", methods=["GET"])
+@app.endpoint("GET", "/campaigns", "Matching campaigns", access="public", returns="CampaignList")
 def list_campaigns():
     cat, now = catalogue.load(), clock.now()
     return {"campaigns": [public.campaign_summary(cat, cid, now) for cid in cat.campaigns]}
 
 
-@app.route("/campaigns/{campaign_id}", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/campaigns/{campaign_id}",
+    "A campaign with its pool figures",
+    access="public",
+    returns="CampaignDetail",
+    raises=(UnknownCampaign, ServiceBusy),
+)
 def get_campaign(campaign_id):
     return public.campaign_detail(services.ledger(), catalogue.load(), campaign_id)
 
 
-@app.route("/campaigns/{campaign_id}/teams", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/campaigns/{campaign_id}/teams",
+    "Team leaderboard by amount and by donors",
+    access="public",
+    returns="Leaderboard",
+    raises=(UnknownCampaign, ServiceBusy),
+)
 def campaign_teams(campaign_id):
     return public.leaderboard(services.ledger(), catalogue.load(), campaign_id)
 
 
-@app.route("/teams/{team_id}", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/teams/{team_id}",
+    "One team with its totals",
+    access="public",
+    returns="Team",
+    raises=(UnknownTeamId, ServiceBusy),
+)
 def get_team(team_id):
     return public.team_detail(services.ledger(), catalogue.load(), team_id)
 
@@ -111,7 +219,27 @@ def get_team(team_id):
 # ---- payment provider ------------------------------------------------------------
 
 
-@app.route("/payments/notifications", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/payments/notifications",
+    "Signed payment notification (HMAC-SHA256 over timestamp + '.' + body; ±300 s; nonce once)",
+    access="signature",
+    body="PaymentNotification",
+    body_required=True,
+    params=(PAYMENT_TIMESTAMP, PAYMENT_SIGNATURE),
+    returns="PaymentResult",
+    raises=(
+        MissingField,
+        InvalidAmount,
+        InvalidField,
+        UnknownPledge,
+        AmountMismatch,
+        PledgeCancelled,
+        NotificationReplayed,
+        NotConfigured,
+        ServiceBusy,
+    ),
+)
 def payment_notification():
     request = _request()
     body = request_json(request)
@@ -126,13 +254,28 @@ def payment_notification():
 # ---- operators -------------------------------------------------------------------------
 
 
-@app.route("/admin/pledges/{pledge_id}", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/admin/pledges/{pledge_id}",
+    "One pledge with its private fields",
+    access="operator",
+    returns="OperatorPledge",
+    raises=(UnknownPledge, ServiceBusy),
+)
 def admin_get_pledge(pledge_id):
     auth.require(_request().headers, "operator")
     return pledges.operator_view(services.ledger().pledge_item(pledge_id))
 
 
-@app.route("/admin/pledges/{pledge_id}/paid", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/admin/pledges/{pledge_id}/paid",
+    "Confirm a pledge paid (idempotent)",
+    access="operator",
+    body="PaymentConfirmation",
+    returns="OperatorPledge",
+    raises=(InvalidField, UnknownPledge, PledgeCancelled, ServiceBusy),
+)
 def admin_confirm_paid(pledge_id):
     request = _request()
     auth.require(request.headers, "operator")
@@ -141,7 +284,15 @@ def admin_confirm_paid(pledge_id):
     return pledges.operator_view(item)
 
 
-@app.route("/admin/pledges/{pledge_id}/cancel", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/admin/pledges/{pledge_id}/cancel",
+    "Cancel a pledge: its match returns to the pool and every cap (idempotent)",
+    access="operator",
+    body="Cancellation",
+    returns="OperatorPledge",
+    raises=(InvalidField, UnknownPledge, ServiceBusy),
+)
 def admin_cancel(pledge_id):
     request = _request()
     auth.require(request.headers, "operator")
@@ -149,7 +300,15 @@ def admin_cancel(pledge_id):
     return pledges.operator_view(services.ledger().cancel(pledge_id, reason=reason))
 
 
-@app.route("/admin/exports/pledges.csv", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/admin/exports/pledges.csv",
+    "Pledges as CSV (query: project_id or campaign_id, or neither for all)",
+    access="operator",
+    params=(query("project_id", {"type": "string"}), query("campaign_id", {"type": "string"})),
+    returns="text/csv",
+    raises=(InvalidQuery, UnknownProject, UnknownCampaign, ServiceBusy),
+)
 def admin_export():
     request = _request()
     auth.require(request.headers, "operator")
@@ -157,36 +316,80 @@ def admin_export():
     return text_response(exports.pledges_csv(rows), "text/csv; charset=utf-8", "pledges.csv")
 
 
-@app.route("/admin/campaigns/{campaign_id}/settle", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/admin/campaigns/{campaign_id}/settle",
+    "Settle a campaign after its last window: frozen per-project summary as YAML for content/settlements/",
+    access="admin",
+    returns="text/yaml",
+    raises=(UnknownCampaign, CampaignStillOpen, ServiceBusy),
+)
 def admin_settle(campaign_id):
     auth.require(_request().headers, "admin")
     summary = settlement.settle(services.ledger(), catalogue.load(), campaign_id)
-    return text_response(settlement.to_yaml(summary), "text/yaml; charset=utf-8", f"{campaign_id}.yaml")
+    return text_response(settlement.to_yaml(summary), YAML, f"{campaign_id}.yaml")
 
 
-@app.route("/admin/campaigns/{campaign_id}/settlement", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/admin/campaigns/{campaign_id}/settlement",
+    "The frozen settlement as YAML",
+    access="operator",
+    returns="text/yaml",
+    raises=(UnknownCampaign, NotFound, ServiceBusy),
+)
 def admin_settlement(campaign_id):
     auth.require(_request().headers, "operator")
     catalogue.load().campaign(campaign_id)
     summary = settlement.frozen(services.ledger(), campaign_id)
-    return text_response(settlement.to_yaml(summary), "text/yaml; charset=utf-8", f"{campaign_id}.yaml")
+    return text_response(settlement.to_yaml(summary), YAML, f"{campaign_id}.yaml")
 
 
-# ---- volunteer teams: claims and home-visit books (issue 6) ------------------------------
-# Roles: "team:<team_id>" tokens (see chalicelib/auth.py); operators and admins.
+# ---- volunteer teams: claims and home-visit books ------------------------------------------
 
 
-@app.route("/needs/status", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/needs/status",
+    "The needs board: every need's live stage and the claiming team's public name",
+    access="public",
+    returns="NeedBoard",
+    raises=(ServiceBusy,),
+)
 def needs_board():
     return claims.board(services.ledger(), catalogue.load())
 
 
-@app.route("/needs/{need_id}/claim", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/needs/{need_id}/claim",
+    "One need's live claim status (public fields only)",
+    access="public",
+    returns="NeedStatus",
+    raises=(UnknownNeed, ServiceBusy),
+)
 def need_claim_status(need_id):
     return claims.one_status(services.ledger(), catalogue.load(), need_id)
 
 
-@app.route("/needs/{need_id}/claims", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/needs/{need_id}/claims",
+    "Claim a published need inside its claim window; 201 new, 200 if this team already holds it",
+    access="team",
+    body="ClaimRequest",
+    status=201,
+    returns="Claim",
+    raises=(
+        UnregisteredTeam,
+        InvalidField,
+        UnknownNeed,
+        NeedNotClaimable,
+        ClaimWindowClosed,
+        NeedAlreadyClaimed,
+        ServiceBusy,
+    ),
+)
 def claim_need(need_id):
     request = _request()
     principal, cat = auth.identify(request.headers), catalogue.load()
@@ -196,42 +399,91 @@ def claim_need(need_id):
     return json_response(claims.operator_view(item), 201 if created else 200)
 
 
-@app.route("/admin/needs/{need_id}/claims", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/admin/needs/{need_id}/claims",
+    "Every claim on a need, with its private contact and note",
+    access="operator",
+    returns="ClaimHistory",
+    raises=(UnknownNeed, ServiceBusy),
+)
 def admin_need_claims(need_id):
     auth.require(_request().headers, "operator")
     return claims.history(services.ledger(), catalogue.load(), need_id)
 
 
-@app.route("/admin/needs/{need_id}/claim/approve", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/admin/needs/{need_id}/claim/approve",
+    "Approve the need's pending claim (idempotent)",
+    access="operator",
+    body="ClaimDecision",
+    returns="Claim",
+    raises=(InvalidField, UnknownNeed, ClaimNotPending, ServiceBusy),
+)
 def admin_approve_claim(need_id):
-    request = _request()
-    principal = auth.require(request.headers, "operator")
-    claim_id, reason = claims.parse_decision(optional_json(request))
-    item = claims.decide(services.ledger(), catalogue.load(), need_id, "approve", principal, claim_id, reason)
-    return claims.operator_view(item)
+    return _decide(need_id, "approve")
 
 
-@app.route("/admin/needs/{need_id}/claim/reject", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/admin/needs/{need_id}/claim/reject",
+    "Reject the need's claim: the need is free to claim again",
+    access="operator",
+    body="ClaimDecision",
+    returns="Claim",
+    raises=(InvalidField, UnknownNeed, ClaimNotPending, ServiceBusy),
+)
 def admin_reject_claim(need_id):
+    return _decide(need_id, "reject")
+
+
+def _decide(need_id, decision):
     request = _request()
     principal = auth.require(request.headers, "operator")
     claim_id, reason = claims.parse_decision(optional_json(request))
-    item = claims.decide(services.ledger(), catalogue.load(), need_id, "reject", principal, claim_id, reason)
+    item = claims.decide(services.ledger(), catalogue.load(), need_id, decision, principal, claim_id, reason)
     return claims.operator_view(item)
 
 
-@app.route("/admin/exports/claims.yaml", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/admin/exports/claims.yaml",
+    "Approved claims of needs still published in content/, as YAML for content/needs/ (public fields only)",
+    access="operator",
+    returns="text/yaml",
+    raises=(ServiceBusy,),
+)
 def admin_export_claims():
     auth.require(_request().headers, "operator")
     text = claims.export_yaml(services.ledger(), catalogue.load())
-    return text_response(text, "text/yaml; charset=utf-8", "claims.yaml")
+    return text_response(text, YAML, "claims.yaml")
 
 
-@app.route("/cottages/{cottage_id}/visits", methods=["POST"])
+@app.endpoint(
+    "POST",
+    "/cottages/{cottage_id}/visits",
+    "Log a home visit in the cottage's book (一户一册一人); a retry with the same Idempotency-Key replays",
+    access="team_or_operator",
+    body="VisitRequest",
+    body_required=True,
+    params=(IDEMPOTENCY_KEY,),
+    status=201,
+    returns="VisitLogged",
+    raises=(
+        MissingField,
+        InvalidVisitDate,
+        InvalidDuration,
+        InvalidVisitText,
+        UnknownCottage,
+        IdempotencyMismatch,
+        ServiceBusy,
+    ),
+)
 def log_visit(cottage_id):
     request = _request()
     principal, cat, ledger = auth.identify(request.headers), catalogue.load(), services.ledger()
-    visits.authorize(principal, visits.cottage_entry(cat, cottage_id))
+    visits.authorize(principal, cat.cottage(cottage_id))
     key = idempotency.require_key(request.headers)
     body = request_json(request)
     visit = visits.parse_visit(body, visits.beijing_today(ledger))
@@ -239,23 +491,52 @@ def log_visit(cottage_id):
     return json_response(response, 201)
 
 
-@app.route("/cottages/{cottage_id}/visits", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/cottages/{cottage_id}/visits",
+    "The cottage's visit book, newest first (private)",
+    access="team_or_operator",
+    returns="VisitBook",
+    raises=(UnknownCottage, ServiceBusy),
+)
 def visit_book(cottage_id):
     principal = auth.identify(_request().headers)
     return visits.book(services.ledger(), catalogue.load(), cottage_id, principal)
 
 
-@app.route("/cottages/{cottage_id}/visit-summary", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/cottages/{cottage_id}/visit-summary",
+    "Visits to a cottage: count and month of the last one",
+    access="public",
+    returns="VisitSummary",
+    raises=(UnknownCottage, ServiceBusy),
+)
 def cottage_visit_summary(cottage_id):
     return visits.visit_summary(services.ledger(), catalogue.load(), cottage_id)
 
 
-@app.route("/programmes/{programme_id}/visit-stats", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/programmes/{programme_id}/visit-stats",
+    "Share of a programme's paired cottages visited in each of the last 3 full months",
+    access="public",
+    returns="VisitStats",
+    raises=(UnknownProgramme, ServiceBusy),
+)
 def programme_visit_stats(programme_id):
     return visits.programme_stats(services.ledger(), catalogue.load(), programme_id)
 
 
-@app.route("/admin/cottages/overdue-visits", methods=["GET"])
+@app.endpoint(
+    "GET",
+    "/admin/cottages/overdue-visits",
+    "Paired cottages with no visit in more than `days` days (default 35)",
+    access="operator",
+    params=(query("days", {"type": "integer", "minimum": 1, "maximum": 366}),),
+    returns="OverdueVisits",
+    raises=(InvalidQuery, ServiceBusy),
+)
 def admin_overdue_visits():
     request = _request()
     auth.require(request.headers, "operator")

@@ -101,9 +101,10 @@ deploy_api() {
 }
 
 deploy_site() {
-  local api_origin before after
+  local api_origin api_gateway before after
   api_origin=$(output api ApiOrigin)
-  if [ -z "$api_origin" ]; then
+  api_gateway=$(output api ApiGatewayDomain)
+  if [ -z "$api_origin" ] || [ -z "$api_gateway" ]; then
     echo "qingyi-api-$stage has no ApiOrigin output: deploy the API first (infra/deploy.sh api $stage)" >&2
     exit 1
   fi
@@ -116,6 +117,7 @@ deploy_site() {
     --parameter-overrides \
       "Stage=$stage" \
       "ApiOrigin=$api_origin" \
+      "ApiGatewayDomain=$api_gateway" \
       "DomainName=${SITE_DOMAIN:-}" \
       "CertificateArn=${SITE_CERTIFICATE_ARN:-}" \
     --no-fail-on-empty-changeset \
@@ -133,8 +135,10 @@ publish_site() {
   local bucket distribution api_url
   bucket=$(output site SiteBucketName)
   distribution=$(output site DistributionId)
-  api_url=$(output api ApiUrl)
-  if [ -z "$bucket" ] || [ -z "$distribution" ] || [ -z "$api_url" ]; then
+  # The pages call the API through their own origin (the distribution's /api/
+  # behaviours): no CORS for reads, and the edge absorbs a giving day's polls.
+  api_url="$(output site SiteUrl)api"
+  if [ -z "$bucket" ] || [ -z "$distribution" ] || [ "$api_url" = "api" ]; then
     echo "deploy the API and the site stacks first (infra/deploy.sh site $stage)" >&2
     exit 1
   fi

@@ -1,7 +1,7 @@
 """Run the API alone on this machine: ``make api`` (``python -m infra.local_api``).
 
 1. starts moto's server on 127.0.0.1 serving **one request at a time**
-   (moto is not safe for concurrent transactions: see DESIGN.md), with its
+   (moto's threaded server is not safe for concurrent transactions), with its
    transaction rollback made proportional to the items a transaction touches
    (:func:`speed_up_moto_transactions`);
 2. deploys the ledger table from infra/data.yaml through moto's CloudFormation;
@@ -16,14 +16,18 @@ Nothing here is imported by the Lambda bundle.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from chalice.local import ChaliceRequestHandler, LocalGateway, LocalGatewayException
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,8 +121,11 @@ class MotoServer:
         self.thread.join(timeout=10)
 
 
-def start_moto(port: int = 0) -> MotoServer:
-    """moto's server on 127.0.0.1 (``port`` 0 = any free port), serving one request at a time."""
+def start_moto(port: int = 0, journal: Path | None = None) -> MotoServer:
+    """moto's server on 127.0.0.1 (``port`` 0 = any free port), serving one request at a time.
+
+    With ``journal`` (a state folder), every write it acknowledges is on disk first (infra/journal.py).
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
@@ -126,11 +133,16 @@ def start_moto(port: int = 0) -> MotoServer:
 
     class OneAtATime(MotoRequestHandler):
         protocol_version = "HTTP/1.0"  # no keep-alive: one client cannot hold the only worker
+        disable_nagle_algorithm = True  # the answer leaves at once (see RequestHandler)
 
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    if journal is not None:
+        from infra.journal import Journal, JournalingApp
+
+        app = JournalingApp(app, Journal(journal))
     server = make_server(LOOPBACK, port, app, threaded=False, processes=1, request_handler=OneAtATime)
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()
@@ -175,6 +187,53 @@ class ApiServer:
         self.thread.join(timeout=10)
 
 
+class RouteNotFound(LocalGatewayException):
+    CODE = 404
+
+
+class GatewayAsDeployed(LocalGateway):
+    """chalice's stand-in for API Gateway, answering as the deployed API does where chalice's differs.
+
+    * A path no route has: 404 with the API's error shape (what infra/api-merge.yaml's
+      MISSING_AUTHENTICATION_TOKEN response sends), not 403 "Missing Authentication Token".
+    * OPTIONS reaches the app like any method: 204 where a route declares it, 405 elsewhere
+      (chalice answers 200 on every path, which the deployed API does not).
+    """
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: Any) -> Any:
+        try:
+            return super()._generate_lambda_event(method, path, headers, body)
+        except ValueError:  # chalice's RouteMatcher: no route for this path
+            from chalicelib import errors
+
+            body_out = json.dumps(errors.NotFound().body(), ensure_ascii=False).encode("utf-8")
+            raise RouteNotFound({"Content-Type": "application/json; charset=utf-8"}, body_out) from None
+
+    def _has_user_defined_options_method(self, lambda_event: Any) -> bool:
+        return True
+
+
+class RequestHandler(ChaliceRequestHandler):
+    """chalice's request handler over :class:`GatewayAsDeployed`, for every method.
+
+    http.server answers 501 to a method it has no ``do_`` handler for (TRACE, ...);
+    here every method reaches the app, which answers 405 to one a path does not declare.
+    """
+
+    # Headers and body leave in two writes; without TCP_NODELAY a keep-alive client's delayed
+    # ACK holds the second one back for 40 ms on every request.
+    disable_nagle_algorithm = True
+
+    def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Any) -> None:
+        self.local_gateway = GatewayAsDeployed(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+
 def check_catalogue() -> Path:
     from chalicelib import catalogue
 
@@ -189,13 +248,15 @@ def check_catalogue() -> Path:
 
 
 def start_api(port: int) -> ApiServer:
-    """The Chalice app on 127.0.0.1:``port`` (chalice's own local server, one thread per request)."""
+    """The Chalice app on 127.0.0.1:``port`` (chalice's local server, one thread per request, as deployed)."""
     import app as app_module
     from chalice.config import Config
     from chalice.local import LocalDevServer
 
     config = Config.create(chalice_stage="dev", app_name="qingyi-api", project_dir=str(ROOT / "api"))
-    server = LocalDevServer(app_module.app, config, LOOPBACK, port)
+    server = LocalDevServer(app_module.app, config, LOOPBACK, port, handler_cls=RequestHandler)
+    # Track request threads, so stop() waits for requests in flight before the state is saved.
+    server.server.daemon_threads = False
     thread = threading.Thread(target=server.server.serve_forever, name="api", daemon=True)
     thread.start()
     return ApiServer(server, thread)
@@ -258,8 +319,8 @@ def spawn_moto() -> tuple[Any, str]:
     raise RuntimeError("the moto server did not start within 60 s")
 
 
-def serve_moto(port: int) -> int:
-    server = start_moto(port)
+def serve_moto(port: int, journal: Path | None = None) -> int:
+    server = start_moto(port, journal)
     try:
         server.thread.join()
     except KeyboardInterrupt:
@@ -271,5 +332,5 @@ def serve_moto(port: int) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["moto"]:
-        sys.exit(serve_moto(int(sys.argv[2])))
+        sys.exit(serve_moto(int(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None))
     sys.exit(run())

@@ -6,24 +6,32 @@ What runs where (every child is started here and stopped here, by its own pid):
 piece                  what                                         where
 =====================  ==========================================  =======================
 DynamoDB emulator      moto's server, one request at a time         child process, a free port
-                       (DESIGN.md: moto is not safe for concurrent
-                       transactions), ledger table from
+                       (moto is not safe for concurrent
+                       transactions: README, "Facts that shaped
+                       the design"), ledger table from
                        infra/data.yaml
 API                    the Chalice app (api/app.py), chalice's      this process (a thread),
                        local server                                 ``QINGYI_API_PORT`` (8001)
 site                   ``mkdocs serve --dirty`` with live reload,   child process,
                        pages call the API above                     ``QINGYI_SITE_PORT`` (8000)
-local state            every item of the table, as JSON lines       ``.local-state/`` (gitignored)
+local state            a snapshot of every item plus a journal of   ``.local-state/`` (gitignored)
+                       each acknowledged write (infra/journal.py)
 =====================  ==========================================  =======================
+
+Nothing acknowledged is lost: the emulator journals every write it answers, on
+disk before the answer leaves it (infra/journal.py), so a SIGKILL, an OOM kill
+or a closed terminal loses nothing the API confirmed. The children die with
+this process (the kernel signals them when it dies: PR_SET_PDEATHSIG), and a
+port held by a stale stack of ours is named with the command that stops it.
 
 Start: both ports are checked first (one in use → a bilingual message and exit
 code 2, nothing started); the catalogue is compiled from ``content/``; the
-table is deployed and the state dumped at the last stop is written back through
-the DynamoDB API itself (BatchWriteItem), or, on the very first start, a few
-demo pledges are made through the API (their message says they are demo data).
-Stop (Ctrl-C = SIGINT, SIGTERM, or SIGHUP when the terminal closes): the site, then the API, then every item is
-read back with Scan and written to ``.local-state/ledger.jsonl`` (atomically),
-then the emulator stops.
+table is deployed and the snapshot and journal are replayed into it through
+the DynamoDB API itself, then compacted; on the very first start a few demo
+pledges are made through the API (their message says they are demo data).
+Stop (Ctrl-C = SIGINT, SIGTERM, or SIGHUP when the terminal closes): the site,
+then the API (requests in flight finish first), then the state is compacted
+into a new snapshot, then the emulator stops.
 
 ``--static DIR`` serves an already built site folder instead of ``mkdocs serve``
 (the browser tests build once and restart only the API side).
@@ -32,7 +40,6 @@ then the emulator stops.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import os
@@ -51,13 +58,15 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from infra import journal
+from infra.journal import Journal
+
 ROOT = Path(__file__).resolve().parents[1]
 
 LOOPBACK = "127.0.0.1"
-STATE_FILE = "ledger.jsonl"
 TOKENS_FILE = "tokens.json"
-BATCH = 25  # BatchWriteItem takes at most 25 items
-DEMO_NOTE = "演示数据：本地首次启动时自动生成 / demo data made on the first local start"
+PID_FILE = "stack.json"
+DEMO_NOTE = "演示数据：本地首次启动时自动生成"  # shown on the donor wall, so Chinese only
 
 
 class PortInUse(Exception):
@@ -84,11 +93,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def check_ports(ports: dict[str, int]) -> None:
+def check_ports(ports: dict[str, int], state_dir: Path | None = None) -> None:
     """Raise :class:`PortInUse` with a bilingual sentence for every port already taken."""
     busy = [(name, port) for name, port in ports.items() if not port_free(port)]
     if busy:
         lines = []
+        stale = stale_stack(state_dir) if state_dir is not None else None
+        if stale is not None:
+            lines.append(
+                f"之前的 make serve（进程 {stale}）还在运行并占用端口：请在它的终端按 Ctrl-C，或运行 kill {stale}。\n"
+                f"An earlier make serve (pid {stale}) is still running and holds the port: press Ctrl-C in its "
+                f"terminal, or run `kill {stale}`."
+            )
         for name, port in busy:
             env = {"site": "QINGYI_SITE_PORT", "api": "QINGYI_API_PORT"}[name]
             lines.append(
@@ -113,77 +129,31 @@ def wait_for_port(port: int, process: subprocess.Popen[Any] | None = None, timeo
     raise RuntimeError(f"nothing listened on {LOOPBACK}:{port} within {timeout:.0f} s")
 
 
-# ---- local state through the DynamoDB API ------------------------------------------------------
+# ---- children that die with us, and stale stacks -----------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _encode(value: dict[str, Any]) -> dict[str, Any]:
-    """One low-level DynamoDB attribute value as JSON: binary values become base64 (``B64``, ``BS64``)."""
-    kind, inner = next(iter(value.items()))
-    if kind == "B":
-        return {"B64": base64.b64encode(inner).decode()}
-    if kind == "BS":
-        return {"BS64": [base64.b64encode(b).decode() for b in inner]}
-    if kind == "M":
-        return {"M": {k: _encode(v) for k, v in inner.items()}}
-    if kind == "L":
-        return {"L": [_encode(v) for v in inner]}
-    return value
+def die_with_parent() -> None:
+    """In a child, before exec: the kernel sends SIGTERM when the process that started it dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the clean stop still stops every child
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
-def _decode(value: dict[str, Any]) -> dict[str, Any]:
-    kind, inner = next(iter(value.items()))
-    if kind == "B64":
-        return {"B": base64.b64decode(inner)}
-    if kind == "BS64":
-        return {"BS": [base64.b64decode(b) for b in inner]}
-    if kind == "M":
-        return {"M": {k: _decode(v) for k, v in inner.items()}}
-    if kind == "L":
-        return {"L": [_decode(v) for v in inner]}
-    return value
-
-
-def encode_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _encode(value) for name, value in item.items()}
-
-
-def decode_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _decode(value) for name, value in item.items()}
-
-
-def dump_table(ddb: Any, table: str, path: Path) -> int:
-    """Every item of ``table`` (Scan, page by page) into ``path`` as JSON lines; written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8") as out:
-        kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-        for _ in range(1_000_000):  # bounded: one page per turn
-            page = ddb.scan(**kwargs)
-            for item in page.get("Items", []):
-                out.write(json.dumps(encode_item(item), ensure_ascii=False, sort_keys=True) + "\n")
-                count += 1
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    os.replace(tmp, path)
-    return count
-
-
-def restore_table(ddb: Any, table: str, path: Path) -> int:
-    """Write every item in ``path`` back with BatchWriteItem (25 a call, unprocessed items retried)."""
-    items = [decode_item(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for start in range(0, len(items), BATCH):
-        requests = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
-        for attempt in range(20):
-            left = ddb.batch_write_item(RequestItems={table: requests}).get("UnprocessedItems", {}).get(table)
-            if not left:
-                break
-            requests = left
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        else:
-            raise RuntimeError(f"BatchWriteItem kept {len(requests)} item(s) unprocessed")
-    return len(items)
+def stale_stack(state_dir: Path) -> int | None:
+    """The pid of an earlier ``make serve`` of ours that is still running, from its pid file."""
+    try:
+        pid = int(json.loads((state_dir / PID_FILE).read_text(encoding="utf-8"))["pid"])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError):
+        return None
+    return pid if pid != os.getpid() and b"local_stack" in cmdline else None
 
 
 # ---- demo state and tokens -----------------------------------------------------------------------
@@ -329,15 +299,8 @@ class Stack:
         return f"http://{LOOPBACK}:{self.site_port}/"
 
     @property
-    def state_file(self) -> Path:
-        return self.state_dir / STATE_FILE
-
-    def _ddb(self) -> Any:
-        import boto3
-
-        return boto3.client(
-            "dynamodb", endpoint_url=self.moto_endpoint, region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-        )
+    def journal(self) -> Journal:
+        return Journal(self.state_dir)
 
     def compile_catalogue(self) -> Path:
         out = self.state_dir / "catalogue.json"
@@ -357,7 +320,7 @@ class Stack:
         ports = {"api": self.api_port}
         if self.site:
             ports["site"] = self.site_port
-        check_ports(ports)
+        check_ports(ports, self.state_dir)
         started = time.monotonic()
         catalogue_path = self.compile_catalogue()
         from infra import local_api as api_local
@@ -372,20 +335,24 @@ class Stack:
             os.environ["QINGYI_OPERATOR_TOKENS"] = token_digests(self.tokens)
         moto_port = free_port()
         self._moto = subprocess.Popen(
-            [sys.executable, "-m", "infra.local_api", "moto", str(moto_port)], cwd=ROOT, start_new_session=True
+            [sys.executable, "-m", "infra.local_api", "moto", str(moto_port), str(self.state_dir)],
+            cwd=ROOT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, before exec
         )
+        (self.state_dir / PID_FILE).write_text(json.dumps({"pid": os.getpid(), "ports": ports}), encoding="utf-8")
         try:
             wait_for_port(moto_port, self._moto)
             self.moto_endpoint = f"http://{LOOPBACK}:{moto_port}"
             self.table = api_local.deploy_table(self.moto_endpoint)
             os.environ["QINGYI_DYNAMODB_ENDPOINT"] = self.moto_endpoint
             os.environ["QINGYI_TABLE"] = self.table
-            first_start = not self.state_file.is_file()
-            restored = 0 if first_start else restore_table(self._ddb(), self.table, self.state_file)
+            first_start = not self.journal.snapshot_path.is_file()
+            # Replays the snapshot and its journal, then compacts: from here every write is journaled,
+            # so a restart restores (and never seeds twice).
+            restored, replayed = journal.restore(self.moto_endpoint, self.journal)
             self._api = api_local.start_api(self.api_port)
             seeded = seed_demo(self.api_url, self.catalogue) if first_start and self.seed else 0
-            if first_start:
-                self.dump()  # from now on a restart restores, and never seeds twice
             if self.site:
                 self._start_site()
         except BaseException:
@@ -399,8 +366,12 @@ class Stack:
         self.log(f"  API            {self.api_url}  (OpenAPI: {self.api_url}/openapi.json)")
         self.log(f"  DynamoDB (moto, one request at a time) {self.moto_endpoint}  table {self.table}")
         self.log(
-            f"  state          {self.state_file}: "
-            + (f"restored {restored} item(s)" if not first_start else f"first start, {seeded} demo pledge(s) made")
+            f"  state          {self.state_dir}: "
+            + (
+                f"restored {restored} item(s) and replayed {replayed} journaled write(s)"
+                if not first_start
+                else f"first start, {seeded} demo pledge(s) made"
+            )
         )
         if self.tokens:
             self.log(f"  tokens         {self.state_dir / TOKENS_FILE} (operator, admin, one per volunteer team)")
@@ -423,11 +394,13 @@ class Stack:
             cwd=ROOT,
             env=env,
             start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, before exec
         )
         self.log("  网站正在构建，首次需要约半分钟 / the site is building (about half a minute the first time)")
 
-    def dump(self) -> int:
-        return dump_table(self._ddb(), self.table, self.state_file)
+    def compact(self) -> int:
+        """Every item into a new snapshot, the journal started again (one request to the emulator)."""
+        return int(journal.compact(self.moto_endpoint)["items"])
 
     def children_alive(self) -> str | None:
         """The name of a child that exited on its own, else None."""
@@ -444,13 +417,14 @@ class Stack:
         stop_child(self._mkdocs, "mkdocs serve")
         self._mkdocs = None
         if self._api is not None:
-            self._api.stop()
+            self._api.stop()  # no new requests; those in flight finish (and are journaled) first
             self._api = None
         if dump and self.table and self._moto is not None and self._moto.poll() is None:
-            count = self.dump()
-            self.log(f"本地状态已保存 / local state saved: {count} item(s) in {self.state_file}")
+            count = self.compact()
+            self.log(f"本地状态已保存 / local state saved: {count} item(s) in {self.journal.snapshot_path}")
         stop_child(self._moto, "moto")
         self._moto = None
+        (self.state_dir / PID_FILE).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:

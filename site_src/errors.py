@@ -22,11 +22,13 @@ class ContentError:
     en: str
     fix_zh: str = ""
     fix_en: str = ""
+    severity: str = "error"  # or "warning": reported, but the content still passes (a deadline coming up)
 
     def text(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         head = f"{where}: [{self.rule}] {self.field or '(文件 file)'}"
-        lines = [head, f"  错误：{self.zh}", f"  Error: {self.en}"]
+        zh, en = ("警告", "Warning") if self.severity == "warning" else ("错误", "Error")
+        lines = [head, f"  {zh}：{self.zh}", f"  {en}: {self.en}"]
         if self.fix_zh or self.fix_en:
             lines += [f"  修改：{self.fix_zh}", f"  Fix: {self.fix_en}"]
         return "\n".join(lines)
@@ -37,7 +39,8 @@ class ContentError:
         if self.fix_zh:
             body += f" 修改：{self.fix_zh} / Fix: {self.fix_en}"
         body = body.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::error file={self.file},line={self.line},col={self.column},title={self.rule}::{body}"
+        level = "warning" if self.severity == "warning" else "error"
+        return f"::{level} file={self.file},line={self.line},col={self.column},title={self.rule}::{body}"
 
 
 @dataclass
@@ -57,19 +60,21 @@ class Waiver:
 class Report:
     errors: list[ContentError] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
+    warnings: list[ContentError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def extend(self, errors: list[ContentError]) -> None:
-        self.errors.extend(errors)
+        for err in errors:
+            (self.warnings if err.severity == "warning" else self.errors).append(err)
 
     def render(self, github: bool | None = None) -> str:
         if github is None:
             github = os.environ.get("GITHUB_ACTIONS") == "true"
         out = [w.text() for w in self.waivers]
-        for err in sorted(self.errors):
+        for err in sorted(self.errors) + sorted(self.warnings):
             out.append(err.annotation() if github else err.text())
         return "\n".join(out)
 

@@ -54,10 +54,6 @@ class Principal:
         return self.role[len(TEAM_PREFIX) :] or None if self.role.startswith(TEAM_PREFIX) else None
 
 
-def configured_tokens() -> dict[str, str]:
-    return {k: role for k, (role, _expires) in token_entries().items()}
-
-
 def _entry(value: Any) -> tuple[str, datetime | None] | None:
     """A token map value: a role, or {"role": ..., "expires": ISO 8601}; None if malformed."""
     if isinstance(value, str):

@@ -18,35 +18,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from . import clock, errors
+from . import clock, errors, fields, keys
 from .auth import Principal
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Need
 from .ledger import Ledger
 from .pledges import MAX_CONTACT, MAX_MESSAGE, clean_text
-from .settlement import emit_yaml
-from .store import ABSENT, Key, Put, Update, absent_or_eq, eq
+from .retry import Again
+from .settlement import yaml_text
+from .store import ABSENT, Put, Update, absent_or_eq, eq
 
 LIVE = ("pending", "approved")
 FIELDS = ("contact", "note")
 DECISION_FIELDS = ("claim_id", "reason")
 ATTEMPTS = 6
 CONTENT_PATH = "content/needs/{need_id}.yml"
-
-
-# ---- where claims live (api/TABLE.md) ------------------------------------------------------
-
-
-def hold_key(need_id: str) -> Key:
-    """The need's current claim: the item two racing teams both try to write."""
-    return (f"NEED#{need_id}", "CLAIM")
-
-
-def record_key(need_id: str, claim_id: str) -> Key:
-    """One claim, kept for the history after a rejection."""
-    return (f"NEED#{need_id}", f"CLAIM#{claim_id}")
+BOARD_CACHE = ("needs-status",)
 
 
 # ---- requests ----------------------------------------------------------------------------------
@@ -56,12 +45,6 @@ def record_key(need_id: str, claim_id: str) -> Key:
 class ClaimRequest:
     contact: str | None
     note: str | None
-
-
-def _only(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
 
 
 def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
@@ -77,50 +60,30 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
 
 def parse_claim(data: dict[str, Any]) -> ClaimRequest:
     """Both fields optional and private: who to call about this need, and a note for the operators."""
-    _only(data, FIELDS)
+    fields.only(data, FIELDS)
     return ClaimRequest(contact=_text(data, "contact", MAX_CONTACT), note=_text(data, "note", MAX_MESSAGE))
 
 
 def parse_decision(data: dict[str, Any]) -> tuple[str | None, str | None]:
     """(claim_id, reason): claim_id pins the decision to the claim the operator looked at."""
-    _only(data, DECISION_FIELDS)
+    fields.only(data, DECISION_FIELDS)
     return _text(data, "claim_id", 64), _text(data, "reason", MAX_MESSAGE)
 
 
 # ---- catalogue look-ups ------------------------------------------------------------------------------
 
 
-def needs(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    return dict(catalogue.raw.get("needs") or {})
-
-
-def volunteer_teams(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    return dict(catalogue.raw.get("volunteer_teams") or {})
-
-
-def need_entry(catalogue: Catalogue, need_id: str) -> dict[str, Any]:
-    need = needs(catalogue).get(need_id)
-    if need is None:
-        raise errors.UnknownNeed()
-    return need
-
-
 def team_name(catalogue: Catalogue, team_id: str | None) -> str | None:
-    if not team_id:
-        return None
-    return volunteer_teams(catalogue).get(team_id, {}).get("name")
+    team = catalogue.volunteer_teams.get(team_id) if team_id else None
+    return team.name if team else None
 
 
-def window_open(need: dict[str, Any], today: date) -> bool:
+def window_open(need: Need, today: date) -> bool:
     """Inside ``claim_opens``..``claim_closes`` (Beijing dates, inclusive); a missing end is unbounded."""
-    opens, closes = need.get("claim_opens"), need.get("claim_closes")
+    opens, closes = need.claim_opens, need.claim_closes
     if opens and today < date.fromisoformat(opens):
         return False
     return not (closes and today > date.fromisoformat(closes))
-
-
-def beijing_today(ledger: Ledger) -> date:
-    return ledger.now().astimezone(clock.BEIJING).date()
 
 
 # ---- claiming --------------------------------------------------------------------------------------------
@@ -131,7 +94,7 @@ def claimant(principal: Principal, catalogue: Catalogue) -> str:
     team_id = principal.team_id
     if team_id is None:
         raise errors.Forbidden("只有志愿服务队的令牌可以认领需求", "only a volunteer team's token may claim a need")
-    if team_id not in volunteer_teams(catalogue):
+    if team_id not in catalogue.volunteer_teams:
         raise errors.UnregisteredTeam()
     return team_id
 
@@ -141,19 +104,20 @@ def claim(
 ) -> tuple[dict[str, Any], bool]:
     """Hold the need for the principal's team: (claim, True) when new, (claim, False) when it already held it."""
     team_id = claimant(principal, catalogue)
-    need = need_entry(catalogue, need_id)
-    if need.get("stage") != "published":
+    need = catalogue.need(need_id)
+    if need.stage != "published":
         raise errors.NeedNotClaimable()
-    if not window_open(need, beijing_today(ledger)):
+    if not window_open(need, ledger.records.beijing_today()):
         raise errors.ClaimWindowClosed()
-    for attempt in range(ATTEMPTS):
-        claimed_at = clock.iso(ledger.now())
-        claim_id = "c_" + secrets.token_hex(
-            10
-        )  # random: a team may claim again after a rejection, even in frozen demo time
+    records = ledger.records
+
+    def attempt(_n: int) -> tuple[dict[str, Any], bool]:
+        claimed_at = clock.iso(records.now())
+        # random: a team may claim again after a rejection, even in frozen demo time
+        claim_id = "c_" + secrets.token_hex(10)
         item = {
             "need_id": need_id,
-            "programme_id": need.get("programme_id"),
+            "programme_id": need.programme_id,
             "claim_id": claim_id,
             "team_id": team_id,
             "status": "pending",
@@ -162,24 +126,23 @@ def claim(
             "note": request.note,
         }
         try:
-            ledger.store.transact(
+            records.transact(
                 [
-                    Put(hold_key(need_id), item, (absent_or_eq("status", "rejected"),)),
-                    Put(record_key(need_id, claim_id), item, (ABSENT,)),
+                    Put(keys.need_hold(need_id), item, (absent_or_eq("status", "rejected"),)),
+                    Put(keys.need_claim(need_id, claim_id), item, (ABSENT,)),
                 ]
             )
-            ledger.cache.drop(("needs-status",))
-            return item, True
         except errors.ConditionFailed:
-            held = ledger.store.get(hold_key(need_id))
+            held = records.get(keys.need_hold(need_id))
             if held is not None and held.get("status") in LIVE:
                 if held["team_id"] == team_id:
                     return held, False
                 raise errors.NeedAlreadyClaimed() from None
-            ledger.backoff(attempt)  # freed (rejected) between our write and our read: try again
-        except (errors.Contention, errors.Throttled):
-            ledger.backoff(attempt)
-    raise ledger.busy()
+            raise Again() from None  # freed (rejected) between our write and our read: try again
+        records.forget(BOARD_CACHE)
+        return item, True
+
+    return records.retry.run(attempt, attempts=ATTEMPTS)
 
 
 def decide(
@@ -192,11 +155,13 @@ def decide(
     reason: str | None,
 ) -> dict[str, Any]:
     """approve: pending → approved; reject: pending or approved → rejected (frees the need). Idempotent."""
-    need_entry(catalogue, need_id)
+    catalogue.need(need_id)
     target = {"approve": "approved", "reject": "rejected"}[decision]
     allowed_from = ("pending",) if decision == "approve" else LIVE
-    for attempt in range(ATTEMPTS):
-        held = ledger.store.get(hold_key(need_id))
+    records = ledger.records
+
+    def attempt(_n: int) -> dict[str, Any]:
+        held = records.get(keys.need_hold(need_id))
         if held is None or (claim_id is not None and held.get("claim_id") != claim_id):
             raise errors.ClaimNotPending()
         if held["status"] == target:
@@ -205,31 +170,29 @@ def decide(
             raise errors.ClaimNotPending()
         change = {
             "status": target,
-            "decided_at": clock.iso(ledger.now()),
+            "decided_at": clock.iso(records.now()),
             "decided_by": principal.token_ref,
             "reason": reason,
         }
         conds = (eq("claim_id", held["claim_id"]), eq("status", held["status"]))
-        try:
-            ledger.store.transact(
-                [
-                    Update(hold_key(need_id), set=change, conds=conds),
-                    Update(record_key(need_id, held["claim_id"]), set=change),
-                ]
-            )
-            ledger.cache.drop(("needs-status",))
-            return {**held, **change}
-        except (errors.ConditionFailed, errors.Contention, errors.Throttled):
-            ledger.backoff(attempt)
-    raise ledger.busy()
+        records.transact(
+            [
+                Update(keys.need_hold(need_id), set=change, conds=conds),
+                Update(keys.need_claim(need_id, held["claim_id"]), set=change),
+            ]
+        )
+        records.forget(BOARD_CACHE)
+        return {**held, **change}
+
+    return records.retry.run(attempt, attempts=ATTEMPTS)
 
 
 # ---- what the public sees ------------------------------------------------------------------------------
 
 
-def public_status(catalogue: Catalogue, need: dict[str, Any], held: dict[str, Any] | None) -> dict[str, Any]:
+def public_status(catalogue: Catalogue, need: Need, held: dict[str, Any] | None) -> dict[str, Any]:
     """A need on the needs board: its live stage and who holds it, by public name only."""
-    stage = need.get("stage")
+    stage = need.stage
     live = held if held is not None and held.get("status") in LIVE else None
     team_id: str | None
     out_stage: str | None
@@ -237,42 +200,39 @@ def public_status(catalogue: Catalogue, need: dict[str, Any], held: dict[str, An
     if stage == "published" and live is not None:
         team_id, out_stage, claim_status = live["team_id"], "claimed", live["status"]
     else:
-        team_id = need.get("claimed_by") if stage not in ("need", "published") else None
+        team_id = need.claimed_by if stage not in ("need", "published") else None
         out_stage, claim_status = stage, None
     return {
-        "need_id": need["need_id"],
-        "programme_id": need.get("programme_id"),
-        "title": need.get("title"),
+        "need_id": need.need_id,
+        "programme_id": need.programme_id,
+        "title": need.title,
         "stage": out_stage,
         "content_stage": stage,
         "claimed": out_stage not in ("need", "published"),
         "claim_status": claim_status,
         "claimed_by": team_id,
         "team_name": team_name(catalogue, team_id),
-        "claim_opens": need.get("claim_opens"),
-        "claim_closes": need.get("claim_closes"),
+        "claim_opens": need.claim_opens,
+        "claim_closes": need.claim_closes,
     }
 
 
 def one_status(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
-    need = need_entry(catalogue, need_id)
-    held = ledger.store.get(hold_key(need_id)) if need.get("stage") == "published" else None
+    need = catalogue.need(need_id)
+    held = ledger.records.get(keys.need_hold(need_id)) if need.stage == "published" else None
     return {**public_status(catalogue, need, held), "as_of": clock.iso(ledger.now())}
 
 
 def holds(ledger: Ledger, need_ids: list[str]) -> dict[str, dict[str, Any]]:
-    found = ledger.store.get_many([hold_key(n) for n in need_ids])
-    return {key[0][len("NEED#") :]: item for key, item in found.items()}
+    found = ledger.records.get_many([keys.need_hold(n) for n in need_ids])
+    return {keys.need_of_hold(key): item for key, item in found.items()}
 
 
 def board(ledger: Ledger, catalogue: Catalogue) -> dict[str, Any]:
     """Every need's live status; holds are read only for needs still at ``published`` (cached briefly)."""
-    hit = ledger.cache.get(("needs-status",), ledger.cache_seconds)
-    if hit is None:
-        published = [nid for nid, n in needs(catalogue).items() if n.get("stage") == "published"]
-        hit = holds(ledger, published)
-        ledger.cache.put(("needs-status",), hit)
-    rows = [public_status(catalogue, n, hit.get(nid)) for nid, n in sorted(needs(catalogue).items())]
+    published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
+    hit = ledger.records.cached(BOARD_CACHE, lambda: holds(ledger, published))
+    rows = [public_status(catalogue, n, hit.get(nid)) for nid, n in sorted(catalogue.needs.items())]
     return {"as_of": clock.iso(ledger.now()), "needs": rows}
 
 
@@ -297,8 +257,8 @@ def operator_view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def history(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any]:
-    need_entry(catalogue, need_id)
-    rows = ledger.store.query(hold_key(need_id)[0], sk_prefix="CLAIM#")
+    catalogue.need(need_id)
+    rows = ledger.records.query(keys.need_hold(need_id)[0], sk_prefix=keys.CLAIM_PREFIX)
     rows.sort(key=lambda r: r["claimed_at"], reverse=True)
     return {"need_id": need_id, "claims": [operator_view(r) for r in rows]}
 
@@ -308,7 +268,7 @@ def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
 
     Public fields only (claimed_by, stages.claimed): this text goes into content/.
     """
-    published = [nid for nid, n in needs(catalogue).items() if n.get("stage") == "published"]
+    published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
     approved = {nid: h for nid, h in holds(ledger, published).items() if h.get("status") == "approved"}
     now = ledger.now()
     entries = []
@@ -325,17 +285,14 @@ def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
             }
         )
     summary = {"exported_at": clock.iso(now), "needs": entries}
-    lines = [
+    header = [
         "# 志愿需求认领导出 / approved claims, for content/needs/",
         "# For each entry, open content_path and set claimed_by and stages.claimed as below,",
         "# then open a pull request; the site shows the claimed stage once it is merged.",
     ]
-    emit_yaml(summary, 0, lines)
-    return "\n".join(lines) + "\n"
+    return yaml_text(header, summary)
 
 
 def _beijing_date(iso_utc: str) -> str:
-    from datetime import datetime
-
     moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
     return moment.astimezone(clock.BEIJING).date().isoformat()

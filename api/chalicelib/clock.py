@@ -14,9 +14,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+from .rules import SHANGHAI
+
+#: Beijing time: the one constant (the campaign rules define it; everything else uses this name).
+BEIJING = SHANGHAI
 
 _lock = threading.Lock()
 _started: dict[str, float] = {}

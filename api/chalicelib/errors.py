@@ -4,7 +4,7 @@ A route raises one of these; the web layer turns it into
 ``{"code": ..., "message": ...}`` with the class's HTTP status. Nothing below
 the routes knows HTTP, and nothing above the store knows DynamoDB: the store
 translates conditional-check failures and throttling into :class:`StoreError`
-subclasses at its edge, and the ledger turns those into the errors here.
+subclasses at its edge, and the retry loop (:mod:`retry`) turns those into the errors here.
 
 Messages are Chinese first, then English, because donors and editors read
 Chinese and operators may read either.
@@ -94,10 +94,6 @@ class IdempotencyKeyRequired(ApiError):
     en = "send a unique Idempotency-Key header of 8 to 128 characters"
 
 
-class UnknownTeam(ApiError):
-    code, zh, en = "unknown_team", "这个战队不存在，或不属于这个项目", "no such team for this project"
-
-
 # ---- 401 / 403: who is asking --------------------------------------------------
 
 
@@ -133,7 +129,16 @@ class UnknownCampaign(NotFound):
 
 
 class UnknownTeamId(NotFound):
+    """No team with this id (GET /teams/{team_id})."""
+
     code, zh, en = "unknown_team", "没有这个战队", "no such team"
+
+
+class UnknownTeam(UnknownTeamId):
+    """The pledge body's ``team_id`` names no team of this project: the same error, refused as a bad request."""
+
+    status = 400
+    zh, en = "这个战队不存在，或不属于这个项目", "no such team for this project"
 
 
 class UnknownPledge(NotFound):
@@ -252,7 +257,7 @@ class Throttled(StoreError):
     """The store refused for capacity; safe to retry later."""
 
 
-# ---- volunteer teams: claims and home-visit books (issue 6) ---------------------------
+# ---- volunteer teams: claims and home-visit books --------------------------------------
 # Defined after the helpers above; all_error_classes() walks subclasses at call time.
 
 

@@ -1,4 +1,4 @@
-"""Where each fact lives in the single ledger table (see api/TABLE.md).
+"""Where each fact lives in the single ledger table (see api/TABLE.md): every key is made here.
 
 Every hot figure is split over ``shards`` items with *distinct partition
 keys*, so DynamoDB spreads them over partitions and no one item takes more
@@ -61,10 +61,6 @@ def project_donor(project_id: str, donor_ref: str) -> Key:
     return (f"PDONOR#{project_id}#{donor_ref}", "DONOR")
 
 
-def team_donor(team_id: str, donor_ref: str) -> Key:
-    return (f"TDONOR#{team_id}#{donor_ref}", "DONOR")
-
-
 def donor(donor_ref: str, campaign_id: str) -> Key:
     return (f"DONOR#{donor_ref}", f"CAMPAIGN#{campaign_id}")
 
@@ -79,3 +75,46 @@ def nonce(value: str) -> Key:
 
 def settlement(campaign_id: str) -> Key:
     return (f"SETTLEMENT#{campaign_id}", "SETTLEMENT")
+
+
+# ---- volunteer claims (api/VOLUNTEERS.md) ----
+
+
+def need_hold(need_id: str) -> Key:
+    """The need's current claim: the item two racing teams both try to write."""
+    return (f"NEED#{need_id}", "CLAIM")
+
+
+def need_claim(need_id: str, claim_id: str) -> Key:
+    """One claim, kept for the history after a rejection."""
+    return (f"NEED#{need_id}", f"CLAIM#{claim_id}")
+
+
+CLAIM_PREFIX = "CLAIM#"
+
+
+def need_of_hold(key: Key) -> str:
+    return key[0][len("NEED#") :]
+
+
+# ---- home visits (api/VOLUNTEERS.md) ----
+
+
+def cottage_partition(cottage_id: str) -> str:
+    return f"COTTAGE#{cottage_id}"
+
+
+def visit(cottage_id: str, visit_id: str) -> Key:
+    return (cottage_partition(cottage_id), f"VISIT#{visit_id}")
+
+
+VISIT_PREFIX = "VISIT#"
+
+
+def visit_summary(cottage_id: str) -> Key:
+    return (cottage_partition(cottage_id), "VISITS")
+
+
+def programme_visits(programme_id: str) -> str:
+    """The gsi1 partition holding a programme's visit summaries."""
+    return f"VISITS#{programme_id}"

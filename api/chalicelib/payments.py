@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import errors
+from . import errors, fields
 
 WINDOW_SECONDS = 300
 TIMESTAMP_HEADER = "x-qingyi-timestamp"
@@ -62,13 +62,8 @@ def verify(headers: Any, raw_body: bytes, *, now: float | None = None) -> None:
 
 
 def parse(data: dict[str, Any]) -> Notification:
-    allowed = {"pledge_id", "amount_fen", "nonce", "payment_ref"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
-    for name in ("pledge_id", "amount_fen", "nonce"):
-        if name not in data:
-            raise errors.MissingField(f"缺少字段 {name}", f"{name} is required")
+    fields.only(data, ("pledge_id", "amount_fen", "nonce", "payment_ref"))
+    fields.require(data, ("pledge_id", "amount_fen", "nonce"))
     amount = data["amount_fen"]
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
         raise errors.InvalidAmount()

@@ -11,10 +11,10 @@ import html
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from . import errors
+from . import errors, fields, names
 
 MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000 in one pledge
 MAX_BODY_BYTES = 4096
@@ -40,9 +40,6 @@ class PledgeRequest:
     team_id: str | None
     message: str | None
     contact: str | None
-
-    def fingerprint_source(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def clean_text(value: str) -> str:
@@ -87,12 +84,8 @@ def _optional_text(data: dict[str, Any], name: str, limit: int, error: type[erro
 
 def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
     """Check a pledge body field by field; raise the first problem as a 400 with its own code."""
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
-    for required in ("amount_fen", "donor_key"):
-        if required not in data:
-            raise errors.MissingField(f"缺少字段 {required}", f"{required} is required")
+    fields.only(data, FIELDS)
+    fields.require(data, ("amount_fen", "donor_key"))
     amount = data["amount_fen"]
     if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= MAX_AMOUNT_FEN:
         raise errors.InvalidAmount()
@@ -104,7 +97,7 @@ def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
         anonymous = False
     if not isinstance(anonymous, bool):
         raise errors.InvalidField("anonymous 必须是 true 或 false", "anonymous must be true or false")
-    name: str | None = _optional_text(data, "display_name", MAX_NAME, errors.InvalidDisplayName)
+    name: str | None = _optional_text(names.normalise_field(data, "display_name"), "display_name", MAX_NAME, errors.InvalidDisplayName)
     if anonymous:
         name = None
     elif name is None:
@@ -175,9 +168,7 @@ def operator_view(item: dict[str, Any]) -> dict[str, Any]:
 
 def parse_operator_note(data: dict[str, Any], field_name: str) -> str | None:
     """The one optional text field an operator action takes (payment_ref, reason)."""
-    unknown = sorted(set(data) - {field_name})
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
+    fields.only(data, (field_name,))
     value = data.get(field_name)
     if value is None:
         return None

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from . import clock, errors
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Project, Team
 from .ledger import Ledger
 from .matching import is_open
 from .pledges import public_view
@@ -15,27 +15,26 @@ WALL_DEFAULT = 20
 WALL_MAX = 100
 
 
-def project_summary(project: dict[str, Any]) -> dict[str, Any]:
+def project_summary(project: Project) -> dict[str, Any]:
     return {
-        "project_id": project["project_id"],
-        "name": project.get("name"),
-        "programme_id": project.get("programme_id"),
-        "goal_fen": project.get("goal_fen"),
-        "status": project.get("status"),
-        "accepting_pledges": project.get("accepting_pledges") is True,
-        "campaign_ids": list(project.get("campaign_ids") or []),
-        "team_ids": list(project.get("team_ids") or []),
+        "project_id": project.project_id,
+        "name": project.name,
+        "programme_id": project.programme_id,
+        "goal_fen": project.goal_fen,
+        "status": project.status,
+        "accepting_pledges": project.accepting_pledges is True,
+        "campaign_ids": list(project.campaign_ids),
+        "team_ids": list(project.team_ids),
     }
 
 
 def campaign_summary(catalogue: Catalogue, campaign_id: str, now: Any) -> dict[str, Any]:
-    entry = catalogue.campaign(campaign_id)
-    campaign = catalogue.rules[campaign_id]
+    campaign = catalogue.campaign(campaign_id)
     return {
         "campaign_id": campaign_id,
-        "name": entry.get("name"),
-        "programme_id": entry.get("programme_id"),
-        "demo": bool(entry.get("demo", False)),
+        "name": campaign.name,
+        "programme_id": campaign.programme_id,
+        "demo": campaign.demo,
         "open_now": is_open(campaign, now),
         "windows": [w.to_catalogue() for w in campaign.windows],
         "project_ids": list(campaign.project_ids),
@@ -46,7 +45,7 @@ def progress(ledger: Ledger, catalogue: Catalogue, project_id: str) -> dict[str,
     project = catalogue.project(project_id)
     now = ledger.now()
     totals = ledger.project_totals(project_id)
-    goal = int(project.get("goal_fen") or 0)
+    goal = int(project.goal_fen or 0)
     reached = totals["raised_fen"] + totals["matched_fen"]
     out: dict[str, Any] = {
         "project_id": project_id,
@@ -74,22 +73,21 @@ def progress(ledger: Ledger, catalogue: Catalogue, project_id: str) -> dict[str,
 
 def campaign_detail(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
     out = campaign_summary(catalogue, campaign_id, ledger.now())
-    figures = ledger.campaign_figures(catalogue.rules[campaign_id])
-    out.update(figures)
-    out["rules"] = catalogue.rules[campaign_id].rules.to_catalogue()
+    campaign = catalogue.campaign(campaign_id)
+    out.update(ledger.campaign_figures(campaign))
+    out["rules"] = campaign.rules.to_catalogue()
     return out
 
 
-def _team_row(team: dict[str, Any], totals: dict[str, int]) -> dict[str, Any]:
-    target = team.get("target_fen")
+def _team_row(team: Team, totals: dict[str, int]) -> dict[str, Any]:
     return {
-        "team_id": team["team_id"],
-        "name": team.get("name"),
-        "project_id": team.get("project_id"),
-        "campaign_id": team.get("campaign_id"),
-        "parent_org": team.get("parent_org"),
-        "captain_alias": team.get("captain_alias"),
-        "target_fen": target,
+        "team_id": team.team_id,
+        "name": team.name,
+        "project_id": team.project_id,
+        "campaign_id": team.campaign_id,
+        "parent_org": team.parent_org,
+        "captain_alias": team.captain_alias,
+        "target_fen": team.target_fen,
         "raised_fen": totals["raised_fen"],
         "matched_fen": totals["matched_fen"],
         "pledge_count": totals["pledge_count"],
@@ -100,8 +98,8 @@ def _team_row(team: dict[str, Any], totals: dict[str, int]) -> dict[str, Any]:
 def leaderboard(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
     catalogue.campaign(campaign_id)
     teams = catalogue.teams_of_campaign(campaign_id)
-    totals = ledger.team_totals([t["team_id"] for t in teams])
-    rows = [_team_row(t, totals[t["team_id"]]) for t in teams]
+    totals = ledger.team_totals([t.team_id for t in teams])
+    rows = [_team_row(t, totals[t.team_id]) for t in teams]
     return {
         "campaign_id": campaign_id,
         "as_of": clock.iso(ledger.now()),
@@ -156,8 +154,7 @@ def export_rows(ledger: Ledger, catalogue: Catalogue, params: dict[str, str] | N
         catalogue.project(params["project_id"])
         project_ids = [params["project_id"]]
     elif "campaign_id" in params:
-        catalogue.campaign(params["campaign_id"])
-        project_ids = list(catalogue.rules[params["campaign_id"]].project_ids)
+        project_ids = list(catalogue.campaign(params["campaign_id"]).project_ids)
     else:
         project_ids = list(catalogue.projects)
     rows = [r for pid in project_ids for r in ledger.pledges_of_project(pid)]

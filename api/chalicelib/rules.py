@@ -39,6 +39,19 @@ catalogue may carry more than the rules need. Unknown keys inside ``rules``,
 ``windows[i]``, ``tiers[i]`` and ``team_bonus`` are refused, because a typo in a
 money rule must never be silently dropped.
 
+**One definition of each rule.** Every field below is declared once, with
+:func:`rule`: its unit (fen, basis points or a count), its bounds and a Chinese
+and an English description. Everything else is derived from those fields: the
+range checks (:func:`_declared_problems`), the catalogue form (``to_catalogue``
+and ``from_catalogue`` walk the fields), the editors' YAML model and its JSON
+Schema (``site_src/models/campaign.py`` builds them from :func:`content_fields`),
+and the way a problem's path is shown to editors (:func:`content_path`). The
+editors' name of a field is its name without the unit (``minimum_pledge_fen`` is
+written ``minimum_pledge`` in yuan, ``ratio_bp`` is written ``ratio`` as a
+decimal); yuan become fen once, when the YAML is read. So a new matching rule is
+a field here (plus its decision in :mod:`chalicelib.matching`), a sentence in
+:mod:`chalicelib.rules_text`, ``make schemas`` and its tests.
+
 Every value is checked when it is constructed (``__post_init__``): an invalid
 campaign cannot exist. :class:`RulesInvalid` carries *all* problems found, each
 a :class:`RuleProblem` with a path into the catalogue dict, a machine code, and
@@ -49,7 +62,8 @@ field.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -123,6 +137,96 @@ def _check_int(problems: list[RuleProblem], path: Path, value: Any, *, minimum: 
         )
 
 
+# ---- declaring a rule once ---------------------------------------------------
+
+#: Units a declared number can carry. Fen and basis points are what editors write as
+#: yuan and as a decimal rate; counts are written as they are.
+FEN, BASIS_POINTS, COUNT = "fen", "bp", "count"
+
+
+def rule(
+    default: Any = MISSING,
+    *,
+    unit: str | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    zh: str,
+    en: str,
+    content: str | None = None,
+    default_factory: Any = MISSING,
+) -> Any:
+    """A dataclass field with what every other view of the rule is derived from.
+
+    ``unit``: FEN, BASIS_POINTS or COUNT for numbers (checked as integers within
+    ``minimum``..``maximum``; None allowed when the default is None). ``zh``/``en``:
+    the description editors see in the JSON Schema. ``content``: the editors' name
+    when it is not the field's name without its unit.
+    """
+    meta = {"unit": unit, "minimum": minimum, "maximum": maximum, "zh": zh, "en": en, "content": content}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=meta)
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def content_name(f: Field[Any]) -> str:
+    """The name editors write for this field in content/ YAML."""
+    named = f.metadata.get("content")
+    if named:
+        return str(named)
+    unit = f.metadata.get("unit")
+    return f.name.removesuffix(f"_{unit}") if unit in (FEN, BASIS_POINTS) else f.name
+
+
+def content_fields(cls: type) -> Iterator[Field[Any]]:
+    """The declared fields of a rules dataclass (those made with :func:`rule`)."""
+    return (f for f in fields(cls) if "zh" in f.metadata)
+
+
+def optional(f: Field[Any]) -> bool:
+    """A field that may be None (its annotation admits None)."""
+    return "None" in str(f.type)
+
+
+def _declared_problems(value: Any) -> list[RuleProblem]:
+    """The unit and range checks every declared number gets, in field order."""
+    out: list[RuleProblem] = []
+    for f in content_fields(type(value)):
+        unit = f.metadata["unit"]
+        if unit not in (FEN, BASIS_POINTS, COUNT):
+            continue
+        current = getattr(value, f.name)
+        minimum, maximum = f.metadata["minimum"], f.metadata["maximum"]
+        _check_int(out, (f.name,), current, minimum=minimum or 0, optional=optional(f))
+        if maximum is not None and _is_int(current) and current > maximum:
+            out.append(
+                RuleProblem(
+                    (f.name,), "rules.range", f"{f.name} 不能大于 {maximum}", f"{f.name} must be at most {maximum}"
+                )
+            )
+    return out
+
+
+def _plain_from_catalogue(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for a dataclass of plain numbers; unknown keys are refused."""
+    names = [f.name for f in fields(cls)]
+    _only_keys(d, set(names), ())
+    return {name: d.get(name) for name in names}
+
+
+def _to_catalogue(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_to_catalogue(v) for v in value]
+    if hasattr(value, "to_catalogue"):
+        return value.to_catalogue()
+    return value
+
+
+def _fields_to_catalogue(value: Any) -> dict[str, Any]:
+    return {f.name: _to_catalogue(getattr(value, f.name)) for f in fields(value)}
+
+
 # ---- values ----------------------------------------------------------------
 
 
@@ -135,18 +239,19 @@ class Tier:
     ``rate_bp``: the match, in basis points of the matchable amount (2000 = 20 %).
     """
 
-    min_fen: int
-    max_fen: int | None
-    rate_bp: int
+    min_fen: int = rule(unit=FEN, minimum=0, zh="档位下限（元，含）", en="the band starts at this amount (yuan, inclusive)")
+    max_fen: int | None = rule(
+        unit=FEN, minimum=1, zh="档位上限（元，不含）；最高一档不写", en="the band ends before this amount; leave out on the top band"
+    )
+    rate_bp: int = rule(
+        unit=BASIS_POINTS, minimum=0, maximum=10 * BP, zh="配捐比例，0.2 表示 20%", en="rate, 0.2 = 20%"
+    )
 
     def __post_init__(self) -> None:
         _fail_if(self.problems())
 
     def problems(self) -> list[RuleProblem]:
-        out: list[RuleProblem] = []
-        _check_int(out, ("min_fen",), self.min_fen, minimum=0)
-        _check_int(out, ("max_fen",), self.max_fen, minimum=1, optional=True)
-        _check_int(out, ("rate_bp",), self.rate_bp, minimum=0)
+        out = _declared_problems(self)
         if not out and self.max_fen is not None and self.max_fen <= self.min_fen:
             out.append(
                 RuleProblem(
@@ -163,11 +268,10 @@ class Tier:
 
     @classmethod
     def from_catalogue(cls, d: dict[str, Any]) -> Tier:
-        _only_keys(d, {"min_fen", "max_fen", "rate_bp"}, ())
-        return cls(min_fen=d.get("min_fen"), max_fen=d.get("max_fen"), rate_bp=d.get("rate_bp"))  # type: ignore[arg-type]
+        return cls(**_plain_from_catalogue(cls, d))
 
     def to_catalogue(self) -> dict[str, Any]:
-        return {"min_fen": self.min_fen, "max_fen": self.max_fen, "rate_bp": self.rate_bp}
+        return _fields_to_catalogue(self)
 
 
 @dataclass(frozen=True)
@@ -178,14 +282,13 @@ class TeamBonus:
     ``threshold_fen`` adds ``extra_project_cap_fen`` to the project's cap.
     """
 
-    threshold_fen: int
-    extra_project_cap_fen: int
+    threshold_fen: int = rule(unit=FEN, minimum=1, zh="战队筹款达到此额（元）", en="team total that earns the bonus")
+    extra_project_cap_fen: int = rule(
+        unit=FEN, minimum=1, zh="每支达标战队为项目增加的配捐上限（元）", en="extra project cap per team"
+    )
 
     def __post_init__(self) -> None:
-        out: list[RuleProblem] = []
-        _check_int(out, ("threshold_fen",), self.threshold_fen, minimum=1)
-        _check_int(out, ("extra_project_cap_fen",), self.extra_project_cap_fen, minimum=1)
-        _fail_if(out)
+        _fail_if(_declared_problems(self))
 
     def qualifying_teams(self, team_raised_fen: Any) -> int:
         """How many of these team totals (an iterable of fen) reached the threshold."""
@@ -193,11 +296,10 @@ class TeamBonus:
 
     @classmethod
     def from_catalogue(cls, d: dict[str, Any]) -> TeamBonus:
-        _only_keys(d, {"threshold_fen", "extra_project_cap_fen"}, ())
-        return cls(threshold_fen=d.get("threshold_fen"), extra_project_cap_fen=d.get("extra_project_cap_fen"))  # type: ignore[arg-type]
+        return cls(**_plain_from_catalogue(cls, d))
 
     def to_catalogue(self) -> dict[str, Any]:
-        return {"threshold_fen": self.threshold_fen, "extra_project_cap_fen": self.extra_project_cap_fen}
+        return _fields_to_catalogue(self)
 
 
 @dataclass(frozen=True)
@@ -210,10 +312,10 @@ class Window:
     session must not wrap over midnight (split it into two windows instead).
     """
 
-    start: datetime
-    end: datetime
-    daily_start: time | None = None
-    daily_end: time | None = None
+    start: datetime = rule(zh="开始时间，带时区，如 2021-09-07T00:00:00+08:00", en="start, with its offset")
+    end: datetime = rule(zh="结束时间（不含）", en="end (exclusive)")
+    daily_start: time | None = rule(None, zh="每日场次开始（北京时间）", en="daily session start, Asia/Shanghai")
+    daily_end: time | None = rule(None, zh="每日场次结束（北京时间，不含）", en="daily session end, Asia/Shanghai")
 
     def __post_init__(self) -> None:
         _fail_if(self.problems())
@@ -275,7 +377,7 @@ class Window:
 
     @classmethod
     def from_catalogue(cls, d: dict[str, Any]) -> Window:
-        _only_keys(d, {"start", "end", "daily_start", "daily_end"}, ())
+        _only_keys(d, {f.name for f in fields(cls)}, ())
         problems: list[RuleProblem] = []
         start = _parse_datetime(problems, ("start",), d.get("start"))
         end = _parse_datetime(problems, ("end",), d.get("end"))
@@ -295,19 +397,6 @@ class Window:
 
 # Codes of checks that look across several rules at once.
 _CROSS = ("rules.tiers.", "rules.team_bonus.")
-
-_RULE_KEYS = (
-    "ratio_bp",
-    "minimum_pledge_fen",
-    "per_pledge_cap_fen",
-    "per_donor_daily_cap_fen",
-    "per_donor_matched_pledges",
-    "per_project_cap_fen",
-    "matchable_max_fen",
-    "tiers",
-    "team_bonus",
-    "velocity_per_minute",
-)
 
 
 @dataclass(frozen=True)
@@ -340,16 +429,30 @@ class CampaignRules:
         pledge itself still counts and is flagged. None disables the check.
     """
 
-    ratio_bp: int = BP
-    minimum_pledge_fen: int = 0
-    per_pledge_cap_fen: int | None = None
-    per_donor_daily_cap_fen: int | None = None
-    per_donor_matched_pledges: int | None = None
-    per_project_cap_fen: int | None = None
-    matchable_max_fen: int | None = None
-    tiers: tuple[Tier, ...] = ()
-    team_bonus: TeamBonus | None = None
-    velocity_per_minute: int | None = 5
+    ratio_bp: int = rule(
+        BP, unit=BASIS_POINTS, minimum=1, maximum=10 * BP, zh="配捐比例，1 表示 1:1", en="match ratio, 1 means 1:1"
+    )
+    minimum_pledge_fen: int = rule(
+        0, unit=FEN, minimum=0, zh="获得配捐的最低捐款（元）", en="smallest pledge that earns a match"
+    )
+    per_pledge_cap_fen: int | None = rule(None, unit=FEN, minimum=1, zh="单笔最多配捐（元）", en="match cap per pledge")
+    per_donor_daily_cap_fen: int | None = rule(
+        None, unit=FEN, minimum=1, zh="每人每天最多配捐（元）", en="match cap per donor per Beijing day"
+    )
+    per_donor_matched_pledges: int | None = rule(
+        None, unit=COUNT, minimum=1, zh="每位捐赠人获配捐的笔数上限", en="pledges per donor that earn a match"
+    )
+    per_project_cap_fen: int | None = rule(
+        None, unit=FEN, minimum=1, zh="每个项目最多配捐（元）", en="match cap per project"
+    )
+    matchable_max_fen: int | None = rule(
+        None, unit=FEN, minimum=1, zh="每笔只计算前多少元", en="only the first X yuan of a pledge are matched"
+    )
+    tiers: tuple[Tier, ...] = rule((), zh="分档配捐，从低到高、首尾相接", en="rate bands, ascending without gaps")
+    team_bonus: TeamBonus | None = rule(None, zh="战队加额", en="online teams enlarge the project cap")
+    velocity_per_minute: int | None = rule(
+        5, unit=COUNT, minimum=1, zh="每分钟超过此笔数视为异常", en="pledges a minute above which none is matched"
+    )
 
     def __post_init__(self) -> None:
         # Accept a list for convenience but keep the value hashable and frozen.
@@ -358,15 +461,7 @@ class CampaignRules:
         _fail_if(self.problems())
 
     def problems(self) -> list[RuleProblem]:
-        out: list[RuleProblem] = []
-        _check_int(out, ("ratio_bp",), self.ratio_bp, minimum=1)
-        _check_int(out, ("minimum_pledge_fen",), self.minimum_pledge_fen, minimum=0)
-        _check_int(out, ("per_pledge_cap_fen",), self.per_pledge_cap_fen, minimum=1, optional=True)
-        _check_int(out, ("per_donor_daily_cap_fen",), self.per_donor_daily_cap_fen, minimum=1, optional=True)
-        _check_int(out, ("per_donor_matched_pledges",), self.per_donor_matched_pledges, minimum=1, optional=True)
-        _check_int(out, ("per_project_cap_fen",), self.per_project_cap_fen, minimum=1, optional=True)
-        _check_int(out, ("matchable_max_fen",), self.matchable_max_fen, minimum=1, optional=True)
-        _check_int(out, ("velocity_per_minute",), self.velocity_per_minute, minimum=1, optional=True)
+        out = _declared_problems(self)
         if not isinstance(self.tiers, tuple) or not all(isinstance(t, Tier) for t in self.tiers):
             out.append(RuleProblem(("tiers",), "rules.type", "tiers 必须是档位列表", "tiers must be a list of tiers"))
             return out
@@ -435,10 +530,12 @@ class CampaignRules:
     def from_catalogue(cls, d: dict[str, Any]) -> CampaignRules:
         problems: list[RuleProblem] = []
         try:
-            _only_keys(d, set(_RULE_KEYS), ())
+            _only_keys(d, {f.name for f in fields(cls)}, ())
         except RulesInvalid as exc:
             problems += exc.problems
-        kwargs: dict[str, Any] = {k: d[k] for k in _RULE_KEYS if k in d and k not in ("tiers", "team_bonus")}
+        kwargs: dict[str, Any] = {
+            f.name: d[f.name] for f in fields(cls) if f.name in d and f.name not in ("tiers", "team_bonus")
+        }
         tiers: list[Tier] = []
         raw_tiers = d.get("tiers") or []
         if not isinstance(raw_tiers, list | tuple):
@@ -471,18 +568,7 @@ class CampaignRules:
         return cls(**kwargs)
 
     def to_catalogue(self) -> dict[str, Any]:
-        return {
-            "ratio_bp": self.ratio_bp,
-            "minimum_pledge_fen": self.minimum_pledge_fen,
-            "per_pledge_cap_fen": self.per_pledge_cap_fen,
-            "per_donor_daily_cap_fen": self.per_donor_daily_cap_fen,
-            "per_donor_matched_pledges": self.per_donor_matched_pledges,
-            "per_project_cap_fen": self.per_project_cap_fen,
-            "matchable_max_fen": self.matchable_max_fen,
-            "tiers": [t.to_catalogue() for t in self.tiers],
-            "team_bonus": None if self.team_bonus is None else self.team_bonus.to_catalogue(),
-            "velocity_per_minute": self.velocity_per_minute,
-        }
+        return _fields_to_catalogue(self)
 
 
 @dataclass(frozen=True)
@@ -494,15 +580,17 @@ class Campaign:
     ``windows``: when matching is open (at least one). ``rules``: see :class:`CampaignRules`.
     ``project_ids``: the participating projects; others get ``not_in_campaign``.
     ``demo``: example campaign for local demos (示例数据), never a real pool.
+    ``programme_id``: the programme (计划) it belongs to, when the catalogue says.
     """
 
     campaign_id: str
     name: str
-    pool_fen: int
-    windows: tuple[Window, ...]
-    rules: CampaignRules = field(default_factory=CampaignRules)
-    project_ids: tuple[str, ...] = ()
-    demo: bool = False
+    pool_fen: int = rule(unit=FEN, minimum=0, zh="配捐资金池（元）", en="matching pool, yuan")
+    windows: tuple[Window, ...] = rule(zh="配捐时段，至少一个", en="when matching is open, at least one window")
+    rules: CampaignRules = rule(default_factory=CampaignRules, zh="配捐规则", en="matching rules")
+    project_ids: tuple[str, ...] = rule((), content="projects", zh="参与项目", en="participating projects")
+    demo: bool = rule(False, zh="演示活动：窗口覆盖演示运行的任何时间", en="demo campaign, always open")
+    programme_id: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.windows, list):
@@ -517,7 +605,7 @@ class Campaign:
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 out.append(RuleProblem((name,), "rules.required", f"{name} 不能为空", f"{name} must not be empty"))
-        _check_int(out, ("pool_fen",), self.pool_fen, minimum=0)
+        out += _declared_problems(self)
         if (
             not isinstance(self.windows, tuple)
             or not self.windows
@@ -551,6 +639,8 @@ class Campaign:
             )
         if not isinstance(self.demo, bool):
             out.append(RuleProblem(("demo",), "rules.type", "demo 必须是 true 或 false", "demo must be true or false"))
+        if self.programme_id is not None and not isinstance(self.programme_id, str):
+            out.append(RuleProblem(("programme_id",), "rules.type", "programme_id 必须是文字", "programme_id must be text"))
         return out
 
     def includes(self, project_id: str) -> bool:
@@ -584,6 +674,7 @@ class Campaign:
             "rules": rules if rules is not None else CampaignRules(),
             "project_ids": tuple(project_ids) if isinstance(project_ids, list | tuple) else project_ids,
             "demo": d.get("demo", False),
+            "programme_id": d.get("programme_id"),
         }
         if problems:
             # Report the campaign-level problems too, but not "no windows" when
@@ -596,15 +687,20 @@ class Campaign:
         return cls(**fields)
 
     def to_catalogue(self) -> dict[str, Any]:
-        return {
-            "campaign_id": self.campaign_id,
-            "name": self.name,
-            "pool_fen": self.pool_fen,
-            "demo": self.demo,
-            "project_ids": list(self.project_ids),
-            "windows": [w.to_catalogue() for w in self.windows],
-            "rules": self.rules.to_catalogue(),
-        }
+        return _fields_to_catalogue(self)
+
+
+# ---- where a problem is, in the editors' words -------------------------------
+
+#: Every declared field's catalogue name -> the name editors write (pool_fen -> pool).
+_CONTENT_NAMES = {
+    f.name: content_name(f) for cls in (Campaign, CampaignRules, Tier, TeamBonus, Window) for f in content_fields(cls)
+} | {"campaign_id": "id"}
+
+
+def content_path(path: Path) -> Path:
+    """A problem's path into the catalogue, as a path into the campaign's YAML file."""
+    return tuple(_CONTENT_NAMES.get(p, p) if isinstance(p, str) else p for p in path)
 
 
 # ---- parsing helpers ---------------------------------------------------------

@@ -10,7 +10,6 @@ between the ledger and the site.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +22,11 @@ CONTENT_PATH = "content/settlements/{campaign_id}.yaml"
 
 
 def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datetime) -> dict[str, Any]:
-    entry = catalogue.campaign(campaign_id)
-    campaign = catalogue.rules[campaign_id]
+    campaign = catalogue.campaign(campaign_id)
     figures = ledger.campaign_figures(campaign)
-    projects = []
+    projects: list[dict[str, Any]] = []
     for project_id in campaign.project_ids:
-        project = catalogue.projects.get(project_id, {})
+        project = catalogue.projects.get(project_id)
         rows = [
             r
             for r in ledger.pledges_of_project(project_id)
@@ -43,7 +41,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
                 team_id,
                 {
                     "team_id": team_id,
-                    "name": catalogue.teams.get(team_id, {}).get("name", team_id),
+                    "name": known.name if (known := catalogue.teams.get(team_id)) else team_id,
                     "raised_fen": 0,
                     "pledge_count": 0,
                     "_donors": set(),
@@ -59,7 +57,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
         projects.append(
             {
                 "project_id": project_id,
-                "name": project.get("name", project_id),
+                "name": project.name if project else project_id,
                 "raised_fen": sum(int(r["amount_fen"]) for r in rows),
                 "paid_fen": sum(int(r["amount_fen"]) for r in rows if r["status"] == "paid"),
                 "matched_fen": sum(int(r.get("match_fen", 0)) for r in rows),
@@ -71,7 +69,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
     matched = sum(p["matched_fen"] for p in projects)
     return {
         "campaign_id": campaign_id,
-        "name": entry.get("name", campaign_id),
+        "name": campaign.name,
         "settled_at": clock.iso(now),
         "pool_fen": figures["pool_fen"],
         "committed_fen": figures["committed_fen"],
@@ -85,76 +83,52 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
 
 def settle(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[str, Any]:
     """Freeze the campaign's summary once (after its last window) and return it."""
-    catalogue.campaign(campaign_id)
-    existing = ledger.store.get(keys.settlement(campaign_id))
+    campaign = catalogue.campaign(campaign_id)
+    existing = ledger.records.get(keys.settlement(campaign_id))
     if existing is not None:
         return existing["summary"]
-    campaign = catalogue.rules[campaign_id]
     now = ledger.now()
     if now < max(w.end for w in campaign.windows):
         raise errors.CampaignStillOpen()
     summary = summarize(ledger, catalogue, campaign_id, now)
-    try:
-        ledger.store.write(Put(keys.settlement(campaign_id), {"summary": summary}, (ABSENT,)))
-    except errors.ConditionFailed:
-        stored = ledger.store.get(keys.settlement(campaign_id))
-        assert stored is not None  # the condition failed because it exists
-        return stored["summary"]
-    except (errors.Contention, errors.Throttled) as exc:
-        raise errors.ServiceBusy() from exc
-    return summary
+
+    def attempt(_n: int) -> dict[str, Any]:
+        try:
+            ledger.records.write(Put(keys.settlement(campaign_id), {"summary": summary}, (ABSENT,)))
+        except errors.ConditionFailed:
+            stored = ledger.records.get(keys.settlement(campaign_id))
+            assert stored is not None  # the condition failed because it exists
+            return stored["summary"]
+        return summary
+
+    return ledger.records.retry.run(attempt)
 
 
 def frozen(ledger: Ledger, campaign_id: str) -> dict[str, Any]:
-    existing = ledger.store.get(keys.settlement(campaign_id))
+    existing = ledger.records.get(keys.settlement(campaign_id))
     if existing is None:
         raise errors.NotFound("这个活动还没有结算", "this campaign has not been settled yet")
     return existing["summary"]
 
 
-# ---- YAML (emitted by hand: the Lambda bundle carries no YAML library) ---------------
+# ---- YAML -------------------------------------------------------------------------------
 
 
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+def yaml_text(header: list[str], data: dict[str, Any]) -> str:
+    """Comment lines, then ``data`` as block YAML in its own key order (strings that look like
+    numbers or dates are quoted, so the file loads back exactly as ``data``)."""
+    import yaml  # only the operator exports need it: public cold starts stay cheap
 
-
-def emit_yaml(value: Any, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, dict | list) and item:
-                out.append(f"{pad}{key}:")
-                emit_yaml(item, indent + 1, out)
-            else:
-                out.append(
-                    f"{pad}{key}: {_scalar(item) if not isinstance(item, dict | list) else ('{}' if isinstance(item, dict) else '[]')}"
-                )
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict) and item:
-                lines: list[str] = []
-                emit_yaml(item, indent + 1, lines)
-                first = lines[0].lstrip()
-                out.append(f"{pad}- {first}")
-                out.extend(lines[1:])
-            else:
-                out.append(f"{pad}- {_scalar(item)}")
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    return "\n".join(header) + "\n" + body
 
 
 def to_yaml(summary: dict[str, Any]) -> str:
-    lines = [
+    header = [
         # The content checks want this first line: editors' tools autocomplete from it.
         "# yaml-language-server: $schema=../../site_src/schemas/settlement.schema.json",
         f"# 配捐活动结算公示 / campaign settlement: {summary['campaign_id']}",
         f"# Generated by the API at {summary['settled_at']}. Commit as {summary['content_path']}",
         "# in a pull request; amounts are integer fen (分).",
     ]
-    emit_yaml({"id": summary["campaign_id"], **summary}, 0, lines)
-    return "\n".join(lines) + "\n"
+    return yaml_text(header, {"id": summary["campaign_id"], **summary})

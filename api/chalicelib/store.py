@@ -7,8 +7,8 @@ with :class:`Cond` conditions); a store carries it out:
   (created lazily: endpoint ``QINGYI_DYNAMODB_ENDPOINT``, table ``QINGYI_TABLE``,
   region ``AWS_DEFAULT_REGION``);
 * :class:`MemoryStore` applies the same operations to a dict under a lock, with
-  the same all-or-nothing transaction semantics (the capacity benchmark records
-  the items it writes).
+  the same all-or-nothing transaction semantics (fast tests, and the capacity
+  benchmark records the items it writes).
 
 DynamoDB's vocabulary stops here: conditional-check failures become
 :class:`errors.ConditionFailed` (with the indexes of the operations whose
@@ -37,7 +37,7 @@ Key = tuple[str, str]  # (pk, sk)
 class Cond:
     """One condition on the item as it is before the write.
 
-    ``absent``: the item does not exist. ``exists``: it does. ``eq``/``ge``: the
+    ``absent``: the item does not exist. ``eq``/``ge``: the
     attribute equals / is at least ``value`` (a missing attribute fails).
     ``absent_or_eq``: the attribute is missing or equals ``value``.
     """
@@ -48,7 +48,6 @@ class Cond:
 
 
 ABSENT = Cond("absent")
-EXISTS = Cond("exists")
 
 
 def eq(attr: str, value: Any) -> Cond:
@@ -197,8 +196,6 @@ def _condition(conds: Sequence[Cond], names: _Names) -> str | None:
     for c in conds:
         if c.kind == "absent":
             parts.append(f"attribute_not_exists({names.name('pk')})")
-        elif c.kind == "exists":
-            parts.append(f"attribute_exists({names.name('pk')})")
         elif c.kind == "eq":
             parts.append(f"{names.name(c.attr)} = {names.value(c.value)}")
         elif c.kind == "ge":
@@ -401,8 +398,6 @@ def make_client() -> Any:
 def _holds(item: dict[str, Any] | None, cond: Cond) -> bool:
     if cond.kind == "absent":
         return item is None
-    if cond.kind == "exists":
-        return item is not None
     current = None if item is None else item.get(cond.attr)
     if cond.kind == "eq":
         return current is not None and current == cond.value
@@ -484,7 +479,6 @@ class MemoryStore:
 
 __all__ = [
     "ABSENT",
-    "EXISTS",
     "Check",
     "Cond",
     "DynamoStore",

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import clock, errors
+from . import clock, errors, fields, keys
 from .auth import Principal
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Cottage
 from .ledger import Ledger
 from .pledges import clean_text
-from .store import ABSENT, Key, Put, Update
+from .retry import Again
+from .store import ABSENT, Put, Update
 
 MONTHLY_MONTHS = 3
 OVERDUE_DEFAULT_DAYS = 35
@@ -49,19 +50,7 @@ ATTEMPTS = 6
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-# ---- where visits live (api/TABLE.md) ---------------------------------------------------------
-
-
-def visit_key(cottage_id: str, visit_id: str) -> Key:
-    return (f"COTTAGE#{cottage_id}", f"VISIT#{visit_id}")
-
-
-def summary_key(cottage_id: str) -> Key:
-    return (f"COTTAGE#{cottage_id}", "VISITS")
-
-
-def programme_partition(programme_id: str) -> str:
-    return f"VISITS#{programme_id}"
+# ---- ids -----------------------------------------------------------------------------------------
 
 
 def visit_id(cottage_id: str, key: str) -> str:
@@ -91,12 +80,8 @@ def _text(value: Any, required: bool) -> str | None:
 
 
 def parse_visit(data: dict[str, Any], today: date) -> VisitRequest:
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        raise errors.UnknownField(f"不认识的字段：{'、'.join(unknown)}", f"unknown field(s): {', '.join(unknown)}")
-    for name in ("date", "duration_minutes", "what_was_done"):
-        if name not in data:
-            raise errors.MissingField(f"缺少字段 {name}", f"{name} is required")
+    fields.only(data, FIELDS)
+    fields.require(data, ("date", "duration_minutes", "what_was_done"))
     raw_date = data["date"]
     if not isinstance(raw_date, str) or not _DATE.match(raw_date):
         raise errors.InvalidVisitDate()
@@ -117,31 +102,11 @@ def parse_visit(data: dict[str, Any], today: date) -> VisitRequest:
 # ---- catalogue look-ups ----------------------------------------------------------------------------
 
 
-def cottages(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    return dict(catalogue.raw.get("cottages") or {})
-
-
-def cottage_entry(catalogue: Catalogue, cottage_id: str) -> dict[str, Any]:
-    cottage = cottages(catalogue).get(cottage_id)
-    if cottage is None:
-        raise errors.UnknownCottage()
-    return cottage
-
-
-def programme_ids(catalogue: Catalogue) -> set[str]:
-    raw = catalogue.raw
-    found = {c.get("programme_id") for c in (raw.get("cottages") or {}).values()}
-    found |= {n.get("programme_id") for n in (raw.get("needs") or {}).values()}
-    found |= {p.get("programme_id") for p in catalogue.projects.values()}
-    found |= {c.get("programme_id") for c in catalogue.campaigns.values()}
-    return {p for p in found if p}
-
-
-def authorize(principal: Principal, cottage: dict[str, Any]) -> None:
+def authorize(principal: Principal, cottage: Cottage) -> None:
     """Operators, or the team paired with this cottage; nobody else reads or writes its book."""
     if principal.may("operator"):
         return
-    if principal.team_id is not None and principal.team_id == cottage.get("team_id"):
+    if principal.team_id is not None and principal.team_id == cottage.team_id:
         return
     raise errors.Forbidden(
         "只有与这户结对的志愿服务队和操作员可以查看或填写走访记录",
@@ -150,7 +115,7 @@ def authorize(principal: Principal, cottage: dict[str, Any]) -> None:
 
 
 def beijing_today(ledger: Ledger) -> date:
-    return ledger.now().astimezone(clock.BEIJING).date()
+    return ledger.records.beijing_today()
 
 
 # ---- writing a visit --------------------------------------------------------------------------------
@@ -166,12 +131,14 @@ def log_visit(
     body_fingerprint: str,
 ) -> dict[str, Any]:
     """Add a visit to the book and the cottage's counters, once per Idempotency-Key."""
-    cottage = cottage_entry(catalogue, cottage_id)
+    cottage = catalogue.cottage(cottage_id)
     authorize(principal, cottage)
     vid = visit_id(cottage_id, key)
-    programme_id = cottage.get("programme_id") or ""
-    for attempt in range(ATTEMPTS):
-        created_at = clock.iso(ledger.now())
+    programme_id = cottage.programme_id or ""
+    records = ledger.records
+
+    def attempt(_n: int) -> dict[str, Any]:
+        created_at = clock.iso(records.now())
         response = {
             "visit_id": vid,
             "cottage_id": cottage_id,
@@ -182,7 +149,7 @@ def log_visit(
         item = {
             **response,
             "programme_id": programme_id,
-            "team_id": cottage.get("team_id"),
+            "team_id": cottage.team_id,
             "logged_by": principal.role,
             "token_ref": principal.token_ref,
             "what_was_done": request.what_was_done,
@@ -191,29 +158,28 @@ def log_visit(
             "response": response,
         }
         summary = Update(
-            summary_key(cottage_id),
+            keys.visit_summary(cottage_id),
             set={
                 "cottage_id": cottage_id,
                 "programme_id": programme_id,
-                "gsi1pk": programme_partition(programme_id),
+                "gsi1pk": keys.programme_visits(programme_id),
                 "gsi1sk": cottage_id,
             },
             add={"visit_count": 1, "minutes": request.duration_minutes, DAY_PREFIX + request.date: 1},
         )
         try:
-            ledger.store.transact([Put(visit_key(cottage_id, vid), item, (ABSENT,)), summary])
-            return response
+            records.transact([Put(keys.visit(cottage_id, vid), item, (ABSENT,)), summary])
         except errors.ConditionFailed as failed:
             if 0 in failed.failed:
-                stored = ledger.store.get(visit_key(cottage_id, vid))
+                stored = records.get(keys.visit(cottage_id, vid))
                 if stored is not None:
                     if stored.get("fingerprint") != body_fingerprint:
                         raise errors.IdempotencyMismatch() from None
                     return dict(stored["response"])
-            ledger.backoff(attempt)
-        except (errors.Contention, errors.Throttled):
-            ledger.backoff(attempt)
-    raise ledger.busy()
+            raise Again() from None
+        return response
+
+    return records.retry.run(attempt, attempts=ATTEMPTS)
 
 
 # ---- reading -----------------------------------------------------------------------------------------
@@ -236,11 +202,11 @@ def book_view(item: dict[str, Any]) -> dict[str, Any]:
 
 def book(ledger: Ledger, catalogue: Catalogue, cottage_id: str, principal: Principal) -> dict[str, Any]:
     """The whole book of one cottage, newest visit first (private)."""
-    cottage = cottage_entry(catalogue, cottage_id)
+    cottage = catalogue.cottage(cottage_id)
     authorize(principal, cottage)
-    rows = ledger.store.query(visit_key(cottage_id, "")[0], sk_prefix="VISIT#")
+    rows = ledger.records.query(keys.cottage_partition(cottage_id), sk_prefix=keys.VISIT_PREFIX)
     rows.sort(key=lambda r: (r["date"], r["created_at"]), reverse=True)
-    return {"cottage_id": cottage_id, "team_id": cottage.get("team_id"), "visits": [book_view(r) for r in rows]}
+    return {"cottage_id": cottage_id, "team_id": cottage.team_id, "visits": [book_view(r) for r in rows]}
 
 
 def visit_days(summary: dict[str, Any] | None) -> dict[str, int]:
@@ -260,8 +226,11 @@ def public_summary(cottage_id: str, summary: dict[str, Any] | None) -> dict[str,
 
 
 def visit_summary(ledger: Ledger, catalogue: Catalogue, cottage_id: str) -> dict[str, Any]:
-    cottage_entry(catalogue, cottage_id)
-    return {**public_summary(cottage_id, ledger.store.get(summary_key(cottage_id))), "as_of": clock.iso(ledger.now())}
+    catalogue.cottage(cottage_id)
+    return {
+        **public_summary(cottage_id, ledger.records.get(keys.visit_summary(cottage_id))),
+        "as_of": clock.iso(ledger.now()),
+    }
 
 
 def last_full_months(today: date, count: int = MONTHLY_MONTHS) -> list[str]:
@@ -277,17 +246,14 @@ def last_full_months(today: date, count: int = MONTHLY_MONTHS) -> list[str]:
 
 
 def programme_stats(ledger: Ledger, catalogue: Catalogue, programme_id: str) -> dict[str, Any]:
-    if programme_id not in programme_ids(catalogue):
+    if programme_id not in catalogue.programme_ids:
         raise errors.UnknownProgramme()
     today = beijing_today(ledger)
-    cache_key = ("visit-stats", programme_id, today)
-    hit = ledger.cache.get(cache_key, ledger.cache_seconds)
-    if hit is None:
-        hit = {r["cottage_id"]: r for r in ledger.store.query(programme_partition(programme_id), index="gsi1")}
-        ledger.cache.put(cache_key, hit)
-    paired = sorted(
-        cid for cid, c in cottages(catalogue).items() if c.get("programme_id") == programme_id and c.get("team_id")
+    hit = ledger.records.cached(
+        ("visit-stats", programme_id, today),
+        lambda: {r["cottage_id"]: r for r in ledger.records.query(keys.programme_visits(programme_id), index="gsi1")},
     )
+    paired = [c.cottage_id for c in catalogue.cottages.paired() if c.programme_id == programme_id]
     months = last_full_months(today)
     monthly = visited = 0
     for cid in paired:
@@ -324,21 +290,20 @@ def parse_days(params: dict[str, str] | None) -> int:
 def overdue(ledger: Ledger, catalogue: Catalogue, days: int) -> dict[str, Any]:
     """Paired cottages whose last visit is more than ``days`` days ago (or never), longest first."""
     today = beijing_today(ledger)
-    paired = {cid: c for cid, c in cottages(catalogue).items() if c.get("team_id")}
-    found = ledger.store.get_many([summary_key(cid) for cid in paired])
-    teams = catalogue.raw.get("volunteer_teams") or {}
-    rows = []
+    paired = {c.cottage_id: c for c in catalogue.cottages.paired()}
+    found = ledger.records.get_many([keys.visit_summary(cid) for cid in paired])
+    rows: list[dict[str, Any]] = []
     for cid, cottage in sorted(paired.items()):
-        seen = visit_days(found.get(summary_key(cid)))
+        seen = visit_days(found.get(keys.visit_summary(cid)))
         last = max(seen) if seen else None
         since = (today - date.fromisoformat(last)).days if last else None
         if since is None or since > days:
             rows.append(
                 {
                     "cottage_id": cid,
-                    "programme_id": cottage.get("programme_id"),
-                    "team_id": cottage.get("team_id"),
-                    "team_name": teams.get(cottage.get("team_id"), {}).get("name"),
+                    "programme_id": cottage.programme_id,
+                    "team_id": cottage.team_id,
+                    "team_name": team.name if (team := catalogue.volunteer_teams.get(cottage.team_id or "")) else None,
                     "last_visit_date": last,
                     "days_since": since,
                 }

@@ -13,7 +13,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 
-from . import content
+from . import content, disclosure_pages, share, trust
 from .cottages import PAGE_SIZE, CottageWriter, Shell, merge_staging, renderer, theme_css
 from .opendata import GIVING_FILE, PREFIX, OpenData
 from .pages import Pages, generate
@@ -60,6 +60,7 @@ class Build:
             {"需求广场": "needs/index.md"},
             {"公益创投": "ventures/index.md"},
             {"透明账本": [{p.short_name: f"{url_of('ledger', p.id)}index.md"} for p in order]},
+            {"信息公开": [{p.short_name: f"{url_of('disclosure', p.id)}index.md"} for p in order]},
             {"开放数据": "data/index.md"},
         ]
         docs_dir = Path(config.docs_dir)
@@ -82,12 +83,18 @@ class Build:
                               if b in s.batches])
 
     def markdown_pages(self) -> dict[str, str]:
-        return generate(self.site, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
-                        self.cottage_overview)
+        out = generate(self.site, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
+                       self.cottage_overview)
+        out.update(disclosure_pages.programme_pages(self.site, self.opendata.ledger_links))
+        return out
 
     def asset_files(self) -> list[tuple[str, Path]]:
         # site_src/assets/live/ (the live widgets, issue 5) is copied too, as assets/qingyi/live/.
         return [(f"assets/qingyi/{p.relative_to(ASSETS).as_posix()}", p) for p in sorted(ASSETS.rglob("*")) if p.is_file()]
+
+    def generated_files(self) -> list[tuple[str, bytes]]:
+        # Share cards, team posters and /favicon.ico, drawn from content (publish/share.py).
+        return share.files(self.site, self.site_url)
 
     # ---- written straight to the site folder ----------------------------------------
 
@@ -140,6 +147,7 @@ def prepare(config: MkDocsConfig, state: State) -> Build:
         raise
     t0 = time.monotonic()
     site = Site(loaded, api_url=str(config.extra.get("api_url", "")))
+    config.extra["qingyi_trust"] = trust.for_theme(site)  # the footer (overrides/main.html) reads it
     t1 = time.monotonic()
     build = Build(site=site, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
                   site_name=config.site_name, shell=shell, staging=staging)

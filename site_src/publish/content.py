@@ -347,7 +347,7 @@ def _fast_check(root: Path, cache: ParseCache | None, render: RenderFactory | No
         loaded.sources[(res.kind, record.id)] = Source(file=res.name, data=None, text="")
         digests[(res.kind, record.id)] = res.digest
     t_merge = time.monotonic()
-    failed = bad or bool(run_checks(loaded))
+    failed = bad or any(e.severity == "error" for e in run_checks(loaded))  # a warning still builds
     log.debug(f"content: walk {t_walk - t0:.1f}s, parse {t_parse - t_walk:.1f}s ({len(todo)} files), "
               f"merge {t_merge - t_parse:.1f}s, cross-record checks {time.monotonic() - t_merge:.1f}s")
     if failed:

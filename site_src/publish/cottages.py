@@ -61,17 +61,20 @@ class Shell:
             links = "".join(f'<link rel="stylesheet" href="{root}{c}">' for c in self.css)
             head = ('<!doctype html>\n<html lang="zh-CN" class="no-js"><head><meta charset="utf-8">'
                     '<meta name="viewport" content="width=device-width,initial-scale=1">'
-                    f'<meta name="robots" content="noindex,follow">{links}')
+                    f'<meta name="robots" content="noindex,follow">'
+                    f'<link rel="icon" href="{root}assets/qingyi/logo.svg"><meta name="theme-color" content="#283593">{links}')
             header = ('<a href="#main" class="md-skip">跳到正文</a>'
                       '<header class="md-header md-header--shadow" data-md-component="header">'
                       '<nav class="md-header__inner md-grid" aria-label="页眉">'
                       f'<a href="{root}" class="md-header__button md-logo qy-home" aria-label="{escape(self.site_name)} 首页">'
-                      f'{escape(self.site_name)}</a>'
+                      f'<img src="{root}assets/qingyi/logo.svg" alt="" width="32" height="32"></a>'
                       '<div class="md-header__title"><div class="md-header__ellipsis"><div class="md-header__topic">'
-                      f'<span class="md-ellipsis">{escape(self.site_name)}</span></div></div></div></nav></header>')
+                      f'<span class="md-ellipsis">{escape(self.site_name)} · 希望小屋</span></div></div></div></nav></header>')
             scripts = "".join(f'<script src="{root}{j}" defer></script>' for j in self.js)
             footer = ('<footer class="md-footer"><div class="md-footer-meta md-typeset"><div class="md-footer-meta__inner md-grid">'
-                      f'<p class="qy-footer"><a href="{root}data/">开放数据</a> · <a href="{root}cottages/">全部希望小屋</a></p>'
+                      f'<p class="qy-footer qy-footer__links"><a href="{root}about/">关于我们与联系方式</a> · '
+                      f'<a href="{root}privacy/">隐私声明</a> · <a href="{root}data/">开放数据</a> · '
+                      f'<a href="{root}cottages/">全部希望小屋</a></p>'
                       f'</div></div></footer>{scripts}</body></html>\n')
             self._cache[depth] = (root, Markup(head), Markup(header), Markup(footer))
         return self._cache[depth]

@@ -80,6 +80,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     state.STATE.pages = pages
     for uri, path in build.asset_files():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
+    for uri, data in build.generated_files():
+        files.append(File.generated(config, uri, content=data))
     _say(f"青益：生成 {len(pages)} 个页面（{time.monotonic() - started:.1f} 秒） / generated {len(pages)} pages")
     return files
 

@@ -23,6 +23,10 @@ from .site import Site, url_of
 PREFIX = "360G-qingyi-"
 GIVING_FILE = "data/360giving-grants.json"
 
+FILING_FIELDS = ["project", "example", "filing_number", "valid_from", "valid_until", "authority", "filing_url",
+                 "fundraiser", "fundraiser_name", "fundraiser_credit_code", "fundraiser_qualified", "owner",
+                 "accepting_pledges", "platforms"]
+
 COTTAGE_FIELDS = ["id", "example", "programme", "township", "alias", "age_band", "stage", "built", "batch",
                   "project", "cost_fen"]
 
@@ -62,8 +66,29 @@ class OpenData:
         rows = [{"id": p.id, "example": p.example, "programme": p.programme, "name": p.name, "owner": p.owner,
                  "status": p.status, "goal_fen": p.goal, "raised_fen": p.raised_fen, "spent_fen": p.spent_fen,
                  "accepting_pledges": p.accepting_pledges, "start": p.start, "end": p.end,
+                 "fundraiser": p.fundraising.fundraiser if p.fundraising else None, "filing_number": p.filing_number,
+                 "filing_valid_from": p.filing_valid_from, "filing_valid_until": p.filing_valid_until,
                  "url": url_of("project", p.id)} for p in self.site.projects.values()]
         self._add("projects", "公益项目", rows, list(rows[0]) if rows else ["id"])
+
+    def filings(self) -> None:
+        """信息公开: each filed fundraising plan with the charity that raises the money and its platforms."""
+        s = self.site
+        rows = []
+        for p in s.projects.values():
+            f, fr = p.filing, p.fundraising
+            if f is None or fr is None:
+                continue
+            charity = s.orgs.get(fr.fundraiser or "")
+            reg = charity.registration if charity else None
+            rows.append({"project": p.id, "example": fr.example or p.example, "filing_number": f.number,
+                         "valid_from": f.valid_from, "valid_until": f.valid_until, "authority": f.authority,
+                         "filing_url": f.url, "fundraiser": fr.fundraiser, "fundraiser_name": s.org_name(fr.fundraiser),
+                         "fundraiser_credit_code": reg.credit_code if reg else None,
+                         "fundraiser_qualified": bool(charity and charity.may_raise_publicly),
+                         "owner": p.owner, "accepting_pledges": p.accepting_pledges,
+                         "platforms": " ".join(f"{x.name}<{x.url}>" for x in fr.platforms)})
+        self._add("filings", "公开募捐备案", rows, FILING_FIELDS)
 
     def funding(self) -> None:
         rows = []
@@ -172,6 +197,7 @@ class OpenData:
 
     def build(self) -> None:
         self.projects()
+        self.filings()
         self.funding()
         self.cottages()
         self.campaigns()

@@ -10,8 +10,11 @@ are written by :mod:`.cottages` with a light template (see its docstring).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable
 from functools import cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from ..models.cottage import COTTAGE_STAGE_ZH
 from ..models.need import NEED_STAGE_ZH, NEED_STAGES
 from ..models.settlement import Settlement
 from ..models.venture_project import THEME_ZH, VENTURE_STAGE_ZH, VENTURE_STAGES
-from . import charts, fmt
+from . import charts, fmt, share, trust
 from .site import Site, listing_url, rel, url_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -57,12 +60,9 @@ def light_environment() -> Environment:
 
 def campaign_rules(campaign: Any) -> list[str]:
     """The campaign's rules in plain Chinese, from the same rule objects the API decides with."""
-    from chalicelib.rules import Campaign as Rules
     from chalicelib.rules_text import describe
 
-    from ..catalogue import campaign_entry
-
-    return describe(Rules.from_catalogue(campaign_entry(campaign)))
+    return describe(campaign.matching())
 
 
 class Pages:
@@ -79,7 +79,9 @@ class Pages:
             self._rules[campaign.id] = campaign_rules(campaign)
         return self._rules[campaign.id]
 
-    def render(self, url: str, template: str, **ctx: Any) -> None:
+    def render(self, url: str, template: str, *, description: str = "", image: str = "", **ctx: Any) -> None:
+        """Render one page; ``description`` and ``image`` (a share card's site URL) become its front matter,
+        which the theme (overrides/main.html) turns into the meta description and the og:* tags."""
         charts.reset_ids()
         s = self.site
 
@@ -99,14 +101,21 @@ class Pages:
             "stage_zh": COTTAGE_STAGE_ZH, "rules": self.rules, "projects": s.projects, "campaigns_by_id": s.campaigns,
             "programmes": s.programmes, "batch_name": lambda b: s.batches[b].name if b in s.batches else b,
         }
-        base.update(ctx)
-        self.out[src_uri(url)] = self.env.get_template(template).render(**base)
+        base.update(ctx, image=image)
+        text = _wrap_tables(self.env.get_template(template).render(**base))
+        meta = {k: v for k, v in (("description", _one_line(description)), ("image", image)) if v}
+        if meta:  # JSON is YAML: any text is quoted safely
+            text = "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.items()) + "---\n" + text
+        self.out[src_uri(url)] = text
 
     # ---- pages ---------------------------------------------------------------
 
     def home(self) -> None:
         s = self.site
-        self.render("", "home.md.j2", programmes=sorted(s.programmes.values(), key=_programme_order),
+        giving = [p for p in s.projects.values() if p.accepting_pledges]
+        self.render("", "home.md.j2", description="共青团基层组织的公益项目，钱从哪里来、花到哪里去、项目走到哪一步，逐笔公开；"
+                    "在线认捐希望小屋、认领志愿服务需求、了解公益创投。", giving=sorted(giving, key=lambda p: p.id),
+                    programmes=sorted(s.programmes.values(), key=_programme_order),
                     total_raised=sum(s.raised(p) for p in s.programmes),
                     total_granted=sum(s.granted(p) for p in s.programmes), updates=s.updates())
 
@@ -117,12 +126,14 @@ class Pages:
         channels = [charts.Bar(CHANNEL_ZH[k], v, fmt.money(v)) for k, v in
                     sorted(by_channel.items(), key=lambda kv: -kv[1])]
         raised = s.raised(pid)
-        over_time = _cumulative([e for pr in s.projects_of[pid] for e in pr.funding])
+        projects = s.projects_of[pid]
+        over_time = _cumulative([e for pr in projects for e in pr.funding])
+        spent_over_time = _cumulative([u for pr in projects for u in pr.uses])
         ctx: dict[str, Any] = dict(
             p=p, channels=channels, raised=raised,
             channels_svg=charts.bars("资金来源（按渠道）", channels, unit_note="（元）") if channels else "",
-            over_time_svg=charts.bars("累计筹款（按入账日期）", [charts.Bar(fmt.date(d), v, fmt.money(v))
-                                                         for d, v in over_time]) if over_time else "",
+            over_time_svg=_over_time_svg(projects, over_time, spent_over_time),
+            over_time=over_time, spent_over_time=spent_over_time,
             funnel_svg=charts.funnel("需求调查漏斗", [(f.step, f.count, _funnel_text(f)) for f in p.funnel]),
             funnel_text=_funnel_text, projects=s.projects_of[pid], campaigns=s.campaigns_of[pid],
             batches=s.batches_of[pid], n_cottages=s.cottages_of[pid], n_built=s.built_of[pid],
@@ -130,23 +141,27 @@ class Pages:
             n_needs=sum(1 for n in s.needs.values() if n.programme == pid),
             n_ventures=sum(1 for v in s.ventures.values() if v.programme == pid),
         )
-        self.render(url_of("programme", pid), "programme.md.j2", **ctx)
+        self.render(url_of("programme", pid), "programme.md.j2", description=f"{p.name}：{p.summary}", **ctx)
 
     def project(self, pid: str) -> None:
+        from .disclosure_pages import project_block
+
         s = self.site
         p = s.projects[pid]
         matched = 0  # build-time snapshot: matching is earned live, through the pledge API
         donors = len(p.funding)
         svg = charts.progress(p.raised_fen, p.goal, f"{p.name} 筹款进度", value_text=fmt.money(p.raised_fen),
                               goal_text=fmt.money(p.goal))
-        self.render(url_of("project", pid), "project.md.j2", p=p, programme=s.programmes[p.programme],
+        self.render(url_of("project", pid), "project.md.j2", image=share.share_url("project", pid),
+                    description=f"{p.name}：{p.summary} 目标 {fmt.money(p.goal)}，已入账 {fmt.money(p.raised_fen)}。", p=p, programme=s.programmes[p.programme],
                     campaigns=s.campaigns_of_project[pid], teams=s.teams_of_project[pid], matched=matched,
-                    donors=donors, progress_svg=svg)
+                    team_names={t.id: t.name for t in s.teams_of_project[pid]},
+                    donors=donors, progress_svg=svg, **project_block(s, p))
 
     def campaign(self, cid: str) -> None:
         s = self.site
         c = s.campaigns[cid]
-        self.render(url_of("campaign", cid), "campaign.md.j2", c=c, programme=s.programmes[c.programme],
+        self.render(url_of("campaign", cid), "campaign.md.j2", description=f"{c.name}：配捐规则、参与战队和结算。", c=c, programme=s.programmes[c.programme],
                     teams=s.teams_of_campaign[cid], settlement=s.loaded.of(Settlement).get(cid))
 
     def team(self, tid: str) -> None:
@@ -158,7 +173,10 @@ class Pages:
             bonus = (f"本活动中，每支战队筹款满 {fmt.money(c.rules.team_bonus.threshold)}，"
                      f"项目的配捐上限增加 {fmt.money(c.rules.team_bonus.extra_project_cap)}。")
         svg = charts.progress(0, t.target, f"{t.name} 筹款进度", value_text=fmt.money(0), goal_text=fmt.money(t.target))
-        self.render(url_of("team", tid), "team.md.j2", t=t, bonus=bonus, progress_svg=svg,
+        project = s.projects[t.project]
+        self.render(url_of("team", tid), "team.md.j2", image=share.share_url("team", tid),
+                    poster=share.poster_url(tid),
+                    description=f"{t.name}：为“{project.name}”在{c.name}中筹款，目标 {fmt.money(t.target)}。一起为战队助力。", t=t, bonus=bonus, progress_svg=svg,
                     campaigns=s.campaigns)
 
     def batch(self, bid: str) -> None:
@@ -166,7 +184,7 @@ class Pages:
         b = s.batches[bid]
         svg = charts.timeline(f"{b.name} 倒排工期", [(m.name, fmt.date(m.due)) for m in b.schedule],
                               _last_done(b.schedule))
-        self.render(url_of("batch", bid), "batch.md.j2", b=b, programme=s.programmes[b.programme],
+        self.render(url_of("batch", bid), "batch.md.j2", description=f"{b.name}：倒排工期、验收和环境检测。", b=b, programme=s.programmes[b.programme],
                     timeline_svg=svg, n_cottages=len(s.by_batch.get(bid, [])), listing=listing_url("batch", bid))
 
     def need(self, nid: str) -> None:
@@ -175,7 +193,7 @@ class Pages:
         stages = n.stages.model_dump()
         svg = charts.timeline("需求进度", [(NEED_STAGE_ZH[k], fmt.date(stages[k]) if stages[k] else "")
                                        for k in NEED_STAGES], NEED_STAGE_ZH[n.stage])
-        self.render(url_of("need", nid), "need.md.j2", n=n, timeline_svg=svg)
+        self.render(url_of("need", nid), "need.md.j2", description=f"{n.title}：{NEED_STAGE_ZH[n.stage]}。", n=n, timeline_svg=svg)
 
     def needs(self) -> None:
         s = self.site
@@ -185,7 +203,8 @@ class Pages:
             svg = charts.structure("“1+4+N”志愿服务体系", s.org_name(structure.association),
                                    [s.org_name(o) for o in structure.organisations],
                                    f"{fmt.count(structure.teams_count)}支注册志愿服务队")
-        self.render(url_of("needs"), "needs.md.j2", stages=NEED_STAGES, by_stage=s.needs_by_stage,
+        self.render(url_of("needs"), "needs.md.j2", description="需求广场：志愿服务需求从征集到完成的每一步，团队可在线认领。",
+                    stages=NEED_STAGES, by_stage=s.needs_by_stage,
                     structure=structure, structure_svg=svg)
 
     def venture(self, vid: str) -> None:
@@ -194,7 +213,7 @@ class Pages:
         stages = v.stages.model_dump()
         svg = charts.timeline("七个阶段", [(VENTURE_STAGE_ZH[k], fmt.date(stages[k]) if stages[k] else "")
                                        for k in VENTURE_STAGES], VENTURE_STAGE_ZH[v.stage] if v.stage else None)
-        self.render(url_of("venture", vid), "venture.md.j2", v=v, timeline_svg=svg)
+        self.render(url_of("venture", vid), "venture.md.j2", description=f"{v.title}：公益创投项目的七个阶段、评审和资助。", v=v, timeline_svg=svg)
         if v.notice:
             avg = "—"
             if v.scores:
@@ -222,7 +241,7 @@ class Pages:
         theme_svg = charts.bars("各主题项目数与资助额", [
             charts.Bar(THEME_ZH[t], len(items), f"{len(items)}个 · {fmt.money(sum(v.granted or 0 for v in items))}")
             for t, items in sorted(themes.items())])
-        self.render(url_of("ventures"), "ventures.md.j2", ventures=vs, granted=granted, pooled_text=pooled_text,
+        self.render(url_of("ventures"), "ventures.md.j2", description="公益创投：项目征集、评审、公示和资助，逐项公开。", ventures=vs, granted=granted, pooled_text=pooled_text,
                     granted_svg=granted_svg, stage_svg=stage_svg, theme_svg=theme_svg)
 
     def ledger(self, pid: str, csv_url: str, json_url: str) -> None:
@@ -235,6 +254,39 @@ class Pages:
 
     def simple(self, url: str, template: str, **ctx: Any) -> None:
         self.render(url, template, **ctx)
+
+    def about(self) -> None:
+        self.render(ABOUT_URL, "about.md.j2", description="谁在运营青益：各计划的主办单位、接收和管理善款的慈善组织及其联系方式。",
+                    facts=trust.facts(self.site))
+
+    def privacy(self) -> None:
+        self.render(PRIVACY_URL, "privacy.md.j2", description="青益隐私声明：公开什么、不公开什么，认捐时收集什么、怎样保存。",
+                    facts=trust.facts(self.site))
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _wrap_tables(text: str) -> str:
+    """Every table in a region that scrolls sideways inside itself (a phone never scrolls the page sideways),
+    focusable so keyboard users can scroll it too, and named by the table's caption."""
+    def wrap(m: re.Match[str]) -> str:
+        table = m.group(0)
+        caption = _CAPTION.search(table)
+        name = " ".join(_TAGS.sub("", caption.group(1)).split()) if caption else "表格"
+        return (f'<div class="qy-table" role="region" tabindex="0" aria-label="{escape(name, quote=True)}" '
+                f'markdown="0">\n{table}\n</div>')
+    return _TABLE.sub(wrap, text)
+
+
+ABOUT_URL = "about/"
+PRIVACY_URL = "privacy/"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text or "").split())
 
 
 def _programme_order(p: Any) -> tuple[int, str]:
@@ -250,6 +302,18 @@ def _funnel_text(step: Any) -> str:
 def _last_done(schedule: list[Any]) -> str | None:
     done = [m.name for m in schedule if m.done]
     return done[-1] if done else None
+
+
+def _over_time_svg(projects: list[Any], raised: list[tuple[dt.date, int]], spent: list[tuple[dt.date, int]]) -> str:
+    """Money in and money out as running totals, from the first project's start to the last entry."""
+    if not raised:
+        return ""
+    days = [d for d, _ in raised + spent]
+    start = min([p.start for p in projects] + days)
+    end = max(days)
+    return charts.cumulative("累计筹得与累计支出（按入账日期）",
+                             [("累计筹得", charts.FILL, raised), ("累计支出", charts.ACCENT, spent)],
+                             start, end, fmt.money)
 
 
 def _cumulative(entries: list[Any]) -> list[tuple[dt.date, int]]:
@@ -293,5 +357,7 @@ def generate(site: Site, data_links: Callable[[str], tuple[str, str]], datasets:
         pages.venture(vid)
     pages.ventures()
     cottage_overview(pages)
+    pages.about()
+    pages.privacy()
     pages.simple(url_of("data"), "data.md.j2", datasets=datasets, giving_url=giving_url, prefix=prefix)
     return pages.out

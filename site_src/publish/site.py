@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from ..disclosure import today
 from ..loader import Loaded
 from ..models import (
     Batch,
@@ -34,6 +35,7 @@ def url_of(kind: str, rid: str = "") -> str:
         "home": "",
         "programme": f"programmes/{rid}/",
         "ledger": f"ledger/{rid}/",
+        "disclosure": f"disclosure/{rid}/",  # 信息公开 (publish/disclosure_pages.py)
         "project": f"projects/{rid}/",
         "campaign": f"campaigns/{rid}/",
         "campaigns": "campaigns/",
@@ -77,7 +79,7 @@ class Site:
 
     loaded: Loaded
     api_url: str = ""
-    built: dt.date = field(default_factory=dt.date.today)
+    built: dt.date = field(default_factory=today)  # the content rules' clock (QINGYI_TODAY for previews)
 
     def __post_init__(self) -> None:
         L = self.loaded

@@ -1,11 +1,16 @@
 """Fixtures: the worked-example catalogue, a table deployed through infra's
-CloudFormation template on in-process moto, and the app called like API Gateway."""
+CloudFormation template on in-process moto, and the app called like API Gateway.
+
+``ledger_api`` runs the same test twice: over the in-memory store (fast: the
+ledger's own logic) and over moto (the same operations rendered into DynamoDB's
+expressions and transactions)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +89,46 @@ def pledge_body(amount: int = 1000, donor: str = "donor-0001", **extra: Any) -> 
     body: dict[str, Any] = {"amount_fen": amount, "donor_key": donor, "display_name": "小明"}
     body.update(extra)
     return body
+
+
+@dataclass
+class LedgerApi:
+    """The app over one kind of store, and a full read of that store's items."""
+
+    api: Any
+    items: Callable[[], list[dict[str, Any]]]
+    kind: str
+
+
+def memory_ledger() -> Any:
+    from chalicelib import catalogue, clock, services
+    from chalicelib.ledger import Ledger
+    from chalicelib.store import MemoryStore
+
+    ledger = Ledger(MemoryStore(), catalogue.load, now=clock.now, cache_seconds=services.cache_seconds())
+    services.use(ledger)
+    return ledger
+
+
+def memory_items(ledger: Any) -> list[dict[str, Any]]:
+    return [dict(i) for i in ledger.store.get_many(list(ledger.store.items)).values()]
+
+
+@pytest.fixture(params=["memory", "moto"])
+def ledger_api(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[LedgerApi]:
+    from tests.api import invariants
+    from tests.api.gateway import Api
+
+    if request.param == "moto":
+        app_module = request.getfixturevalue("app_module")
+        table = request.getfixturevalue("moto_table")
+        yield LedgerApi(Api(app_module.app), lambda: invariants.scan(table), "moto")
+        return
+    base_env(monkeypatch)
+    import app as app_module
+
+    from chalicelib import services
+
+    ledger = memory_ledger()
+    yield LedgerApi(Api(app_module.app), lambda: memory_items(ledger), "memory")
+    services.reset()

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import LocalGatewayException
+
+from infra.local_api import GatewayAsDeployed
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Reply:
 
 class Api:
     def __init__(self, app: Any) -> None:
-        self.gateway = LocalGateway(app, Config.create())
+        self.gateway = GatewayAsDeployed(app, Config.create())
 
     def request(
         self,

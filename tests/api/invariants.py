@@ -44,7 +44,7 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
     by_key = {(i["pk"], i["sk"]): i for i in items}
     figures: dict[str, Any] = {"pledges": len(all_pledges), "live": len(live)}
 
-    for campaign_id, campaign in cat.rules.items():
+    for campaign_id, campaign in cat.campaigns.items():
         shards = [i for i in items if i["pk"].startswith(f"POOL#{campaign_id}#") and i["sk"] == "POOL"]
         if not shards:
             assert not any(p.get("campaign_id") == campaign_id and p["match_fen"] for p in live)

@@ -332,14 +332,21 @@ def content_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def compiled_cottages(catalogue_path: Path) -> Any:
+    """The cottage index `make catalogue` writes beside the catalogue JSON."""
+    from chalicelib.catalogue import CottageIndex, cottage_index_path
+
+    return CottageIndex.from_file(cottage_index_path(catalogue_path))
+
+
 def test_the_content_catalogue_pairs_cottages_with_registered_teams_and_dates_windows(content_catalogue: Path) -> None:
     import json
     from datetime import date
 
     data = json.loads(content_catalogue.read_text(encoding="utf-8"))
     teams = set(data["volunteer_teams"])
-    paired = [c for c in data["cottages"].values() if c["team_id"]]
-    assert paired and all(c["team_id"] in teams for c in paired), "a cottage's team is not a registered volunteer team"
+    paired = list(compiled_cottages(content_catalogue).paired())
+    assert paired and all(c.team_id in teams for c in paired), "a cottage's team is not a registered volunteer team"
     published = [n for n in data["needs"].values() if n["stage"] == "published"]
     assert published, "no need is open to claim in content/"
     for n in published:
@@ -357,14 +364,15 @@ def test_a_claim_and_a_visit_on_the_content_catalogue(
 
     data = json.loads(content_catalogue.read_text(encoding="utf-8"))
     need = sorted((n for n in data["needs"].values() if n["stage"] == "published"), key=lambda n: n["need_id"])[0]
-    cottage = next(c for c in data["cottages"].values() if c["team_id"])
-    claimer = next(t for t in sorted(data["volunteer_teams"]) if t != cottage["team_id"])
+    index = compiled_cottages(content_catalogue)
+    cottage = next(index.paired())
+    claimer = next(t for t in sorted(data["volunteer_teams"]) if t != cottage.team_id)
     monkeypatch.setenv("QINGYI_CATALOGUE", str(content_catalogue))
     monkeypatch.setenv("QINGYI_NOW", f"{need['claim_opens']}T10:00:00+08:00")
     monkeypatch.setenv(
         "QINGYI_OPERATOR_TOKENS",
         json.dumps(
-            {digest("claimer-token-x"): f"team:{claimer}", digest("visitor-token-x"): f"team:{cottage['team_id']}"}
+            {digest("claimer-token-x"): f"team:{claimer}", digest("visitor-token-x"): f"team:{cottage.team_id}"}
         ),
     )
     reply = vapi.post(f"/needs/{need['need_id']}/claims", headers=bearer("claimer-token-x"), body={})
@@ -373,10 +381,8 @@ def test_a_claim_and_a_visit_on_the_content_catalogue(
     assert row["stage"] == "claimed" and row["team_name"] == data["volunteer_teams"][claimer]["name"]
     visit = {"date": need["claim_opens"], "duration_minutes": 45, "what_was_done": "检查小屋"}
     headers = {**bearer("visitor-token-x"), "Idempotency-Key": "content-visit-1"}
-    assert vapi.post(f"/cottages/{cottage['cottage_id']}/visits", headers=headers, body=visit).status == 201
-    summary = vapi.get(f"/cottages/{cottage['cottage_id']}/visit-summary").json
+    assert vapi.post(f"/cottages/{cottage.cottage_id}/visits", headers=headers, body=visit).status == 201
+    summary = vapi.get(f"/cottages/{cottage.cottage_id}/visit-summary").json
     assert (summary["visit_count"], summary["last_visit_month"]) == (1, need["claim_opens"][:7])
-    stats = vapi.get(f"/programmes/{cottage['programme_id']}/visit-stats").json
-    assert stats["cottages"] == sum(
-        1 for c in data["cottages"].values() if c["programme_id"] == cottage["programme_id"] and c["team_id"]
-    )
+    stats = vapi.get(f"/programmes/{cottage.programme_id}/visit-stats").json
+    assert stats["cottages"] == sum(1 for c in index.paired() if c.programme_id == cottage.programme_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.ledger import Escrow, _split
+from chalicelib.escrow import Escrow, split
 
 
 @given(st.lists(st.integers(0, 10_000), min_size=1, max_size=40), st.integers(1, 50_000), st.integers(0, 1000))
@@ -34,5 +34,5 @@ def test_near_the_end_draws_spread_over_shards_instead_of_the_fullest() -> None:
 
 @given(st.integers(0, 10**12), st.integers(1, 64))
 def test_split_is_exact_and_even(total: int, parts: int) -> None:
-    shares = _split(total, parts)
+    shares = split(total, parts)
     assert sum(shares) == total and max(shares) - min(shares) <= 1 and len(shares) == parts

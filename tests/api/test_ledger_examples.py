@@ -1,5 +1,6 @@
 """Worked examples from real platforms, through the app and the ledger: the state the
-rules see is read from DynamoDB and every limit is enforced by the transaction."""
+rules see is read from the store and every limit is enforced by the transaction
+(each example runs over the in-memory store and over moto)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.api import invariants
-from tests.api.conftest import operator_headers, pledge_body
+from tests.api.conftest import LedgerApi, operator_headers, pledge_body
 
 
 def pledge(api: Any, project: str, key: str, amount: int, donor: str, **extra: Any) -> dict[str, Any]:
@@ -19,7 +20,8 @@ def pledge(api: Any, project: str, key: str, amount: int, donor: str, **extra: A
     return reply.json
 
 
-def test_tencent_style_999_yuan_per_donor_per_day(api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str) -> None:
+def test_tencent_style_999_yuan_per_donor_per_day(ledger_api: LedgerApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = ledger_api.api
     a = pledge(api, "laiwu-cottages", "tx-key-0001", 60000, "donor-tencent")
     assert (a["match_fen"], a["match_reason"]) == (60000, None)
     b = pledge(api, "laiwu-cottages", "tx-key-0002", 50000, "donor-tencent")
@@ -29,18 +31,20 @@ def test_tencent_style_999_yuan_per_donor_per_day(api: Any, monkeypatch: pytest.
     monkeypatch.setenv("QINGYI_NOW", "2021-09-08T00:00:01+08:00")  # a new Beijing day
     d = pledge(api, "laiwu-cottages", "tx-key-0004", 10000, "donor-tencent")
     assert (d["match_fen"], d["match_reason"]) == (10000, None)
-    invariants.check(invariants.scan(moto_table))
+    invariants.check(ledger_api.items())
 
 
-def test_goteo_style_one_matched_pledge_and_a_project_cap(api: Any, moto_table: str) -> None:
+def test_goteo_style_one_matched_pledge_and_a_project_cap(ledger_api: LedgerApi) -> None:
+    api = ledger_api.api
     results = [pledge(api, "goteo-school", f"goteo-key-{i:03d}", 15000, f"donor-goteo-{i}") for i in range(6)]
     assert [r["match_fen"] for r in results] == [10000] * 5 + [0]
     assert [r["match_reason"] for r in results] == ["pledge_cap"] * 5 + ["project_cap"]
     assert api.get("/projects/goteo-school/progress").json["matched_fen"] == 50000
-    invariants.check(invariants.scan(moto_table))
+    invariants.check(ledger_api.items())
 
 
-def test_globalgiving_tiers_project_cap_and_team_bonus(api: Any, moto_table: str) -> None:
+def test_globalgiving_tiers_project_cap_and_team_bonus(ledger_api: LedgerApi) -> None:
+    api = ledger_api.api
     assert pledge(api, "gg-library", "gg-key-0001", 20000, "donor-gg-1")["match_fen"] == 4000  # 20%
     assert pledge(api, "gg-library", "gg-key-0002", 60000, "donor-gg-2")["match_fen"] == 18000  # 30%
     big = pledge(api, "gg-library", "gg-key-0003", 150000, "donor-gg-3")  # only the first ¥1,000, at 40%
@@ -61,12 +65,15 @@ def test_globalgiving_tiers_project_cap_and_team_bonus(api: Any, moto_table: str
     assert (after["match_fen"], after["match_reason"]) == (40000, None)
     last = pledge(api, "gg-library", "gg-key-last", 100000, "donor-gg-last")
     assert (last["match_fen"], last["match_reason"]) == (10000, "project_cap")
-    figures = invariants.check(invariants.scan(moto_table))
+    figures = invariants.check(ledger_api.items())
     assert figures["gg-tiers.gg-library.cap_fen"] == 250000
     assert figures["gg-tiers.gg-library.matched_fen"] == 250000
 
 
-def test_velocity_flags_the_sixth_pledge_a_minute_but_records_it(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_velocity_flags_the_sixth_pledge_a_minute_but_records_it(
+    ledger_api: LedgerApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = ledger_api.api
     for i in range(5):
         monkeypatch.setenv("QINGYI_NOW", f"2021-09-07T10:00:{i * 5:02d}+08:00")
         assert pledge(api, "laiwu-cottages", f"vel-key-{i:04d}", 1000, "donor-fast")["match_reason"] is None
@@ -81,7 +88,8 @@ def test_velocity_flags_the_sixth_pledge_a_minute_but_records_it(api: Any, monke
     assert pledge(api, "laiwu-cottages", "vel-key-0006", 1000, "donor-fast")["match_reason"] is None
 
 
-def test_velocity_per_source_address(api: Any) -> None:
+def test_velocity_per_source_address(ledger_api: LedgerApi) -> None:
+    api = ledger_api.api
     for i in range(5):
         r = api.pledge(
             "laiwu-cottages", f"src-key-{i:04d}", pledge_body(amount=1000, donor=f"donor-src-{i}"), source="203.0.113.9"
@@ -97,9 +105,8 @@ def test_velocity_per_source_address(api: Any) -> None:
     assert other.json["match_reason"] is None
 
 
-def test_pool_runs_out_with_a_partial_match_then_none(
-    api: Any, monkeypatch: pytest.MonkeyPatch, moto_table: str
-) -> None:
+def test_pool_runs_out_with_a_partial_match_then_none(ledger_api: LedgerApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = ledger_api.api
     monkeypatch.setenv("QINGYI_NOW", "2021-09-07T20:00:00+08:00")  # inside the evening session
     assert pledge(api, "evening-project", "eve-key-0001", 60000, "donor-eve-1")["match_fen"] == 60000
     partial = pledge(api, "evening-project", "eve-key-0002", 50000, "donor-eve-2")
@@ -109,4 +116,4 @@ def test_pool_runs_out_with_a_partial_match_then_none(
     campaign = api.get("/campaigns/evening").json
     assert (campaign["committed_fen"], campaign["remaining_fen"]) == (100000, 0)
     assert api.get("/projects/evening-project/progress").json["raised_fen"] == 111000
-    invariants.check(invariants.scan(moto_table))
+    invariants.check(ledger_api.items())

@@ -4,7 +4,7 @@ Known private strings go in through every route that takes one (donor key,
 contact, Idempotency-Key and source address on a pledge; payment references;
 cancellation and decision reasons; a claim's contact and note; a visit's
 what-was-done and what-the-child-asked-for). Then every public GET route in the
-OpenAPI ROUTES table is called for every id the catalogue knows, and the whole
+app's declared operations is called for every id the catalogue knows, and the whole
 site is built, with the store's endpoint and table in the build's environment,
 so a page that read the store would find them. None may contain any of them.
 
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app import app as declared
 
-from chalicelib import openapi
 from tests.api import volunteer_support as support
 from tests.api.conftest import OPERATOR_TOKEN, PAYMENT_SECRET, base_env
 from tests.api.volunteer_support import (
@@ -153,21 +153,21 @@ def write_everything(api: Any) -> None:
 def public_urls() -> list[str]:
     """Every public GET route, once for every id of the kind it takes."""
     from chalicelib.catalogue import Catalogue
-    from chalicelib.visits import programme_ids
 
     cat = Catalogue.from_dict(catalogue_dict())
     ids = {
         "project_id": sorted(cat.projects),
         "campaign_id": sorted(cat.campaigns),
         "team_id": sorted(cat.teams),
-        "need_id": sorted(cat.raw["needs"]),
-        "cottage_id": sorted(cat.raw["cottages"]),
-        "programme_id": sorted(programme_ids(cat)),
+        "need_id": sorted(cat.needs),
+        "cottage_id": sorted(c.cottage_id for c in cat.cottages),
+        "programme_id": sorted(cat.programme_ids),
     }
     urls: list[str] = []
-    for method, path, _s, access, *_ in openapi.ROUTES:
-        if access != "public" or method != "GET":
+    for op in declared.operations:
+        if not op.public or op.method != "GET":
             continue
+        path = op.path
         params = [name for name in ids if "{" + name + "}" in path]
         assert len(params) == path.count("{") <= 1, f"{path}: extend public_urls"
         if not params:

@@ -1,6 +1,6 @@
 """Every private route refuses every caller it should refuse, with 401 or 403 and no data.
 
-The list of routes comes from the OpenAPI ROUTES table (access != public), so a
+The list of routes comes from the app's declared operations (access != public), so a
 private route added later is tested here without anyone remembering to. For
 each: no token, a malformed header, a forged token, the token's digest sent as
 the token, an expired token (operator and team), the wrong role, another team's
@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import pytest
+from app import app as declared
 
 from chalicelib import errors, openapi
 from tests.api import volunteer_support as support
@@ -34,7 +35,7 @@ from tests.api.volunteer_support import (
 
 moto_account, vapi = support.moto_account, support.vapi
 
-PRIVATE = [(m, p, access) for m, p, _s, access, *_ in openapi.ROUTES if access != "public"]
+PRIVATE = [(op.method, op.path, op.access) for op in declared.operations if not op.public]
 TOKEN_ROUTES = [r for r in PRIVATE if r[2] != "signature"]
 SECRET_MARK = "PRIVATE-REFUSED-7d41"  # sent in every refused body: must never be stored or echoed
 
@@ -70,7 +71,7 @@ def unauthenticated_headers() -> list[tuple[str, dict[str, str], str]]:
 
 def test_every_private_route_has_a_known_access_level_and_declares_security() -> None:
     assert len(TOKEN_ROUTES) >= 14
-    doc = openapi.document()
+    doc = openapi.document(declared.operations)
     for method, path, access in TOKEN_ROUTES:
         assert access in ALLOWED, f"{method} {path}: add access level {access!r} to this test"
         assert doc["paths"][path][method.lower()].get("security"), f"{method} {path} declares no security"
@@ -231,5 +232,5 @@ def test_the_route_and_role_list_in_api_volunteers_md_names_every_route() -> Non
         for line in text.splitlines()
         if line.startswith("| ") and line.count("|") == 4
     }
-    missing = [(m, p) for m, p, *_ in openapi.ROUTES if (m, p) not in listed]
+    missing = [(op.method, op.path) for op in declared.operations if (op.method, op.path) not in listed]
     assert missing == [], f"add these routes and their roles to api/VOLUNTEERS.md: {missing}"

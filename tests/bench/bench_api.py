@@ -7,7 +7,7 @@
     write units per pledge from DynamoDB's published rules (1 unit per started
     KB of each item written, twice that inside a transaction; refused
     conditional writes are charged too). moto's ReturnConsumedCapacity is not
-    used: it does not report transactions (DESIGN.md).
+    used: moto does not report it for transactions.
 (b) cold start: importing the app and creating its DynamoDB client, in a fresh
     interpreter, beside a bare Chalice app that creates one DynamoDB client.
 (c) latency in-process against moto: p50/p99 of a pledge and of a progress read.
@@ -180,7 +180,7 @@ def test_capacity_at_10000_pledges_per_second() -> None:
         ((key, max(seconds.values(), key=lambda c: c[1])) for key, seconds in store.per_gsi.items()),
         key=lambda kv: kv[1][1],
     )
-    pool = ledger.pool(catalogue.rules["giving-day"], fresh=True)
+    pool = ledger.pool(catalogue.campaigns["giving-day"], fresh=True)
     assert pool.remaining_fen >= 0 and min(pool.remaining) >= 0
     assert hottest[0] < 1000 and hottest_units < 1000, "an item would be throttled"
     emit(

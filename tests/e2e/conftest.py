@@ -51,6 +51,16 @@ COTTAGE = "HC-001"  # paired with laiwu-volunteers-02
 VISIT_TEAM = "laiwu-volunteers-02"
 TOKENS = {f"team:{CLAIM_TEAM}": "e2e-claim-team-token", f"team:{VISIT_TEAM}": "e2e-visit-team-token"}
 START_TIMEOUT = 120
+#: One page of each kind readers reach (the Lighthouse bench and the look tests use the same ones).
+PAGE_KINDS = {
+    "home": "/",
+    "programme": "/programmes/laiwu/",
+    "project": f"/projects/{DEMO_PROJECT}/",
+    "team": "/teams/team-01/",
+    "cottage": f"/cottages/{COTTAGE}.html",
+    "needs": "/needs/",
+    "venture": "/ventures/shunde-cantonese-opera/",
+}
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 PAGES = {
     "home": ("/", None),
     "programme": ("/programmes/laiwu/", None),
+    "disclosure": ("/disclosure/laiwu/", None),
     "project": (f"/projects/{DEMO_PROJECT}/", '#pledge-widget [data-role="live-note"][data-state="live"]'),
     "cottage": (f"/cottages/{COTTAGE}.html", '#cottage-visits [data-role="live-note"][data-state="live"]'),
     "needs": ("/needs/", '#needs-board [data-role="live-note"][data-state="live"]'),

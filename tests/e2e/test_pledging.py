@@ -36,10 +36,19 @@ def wait_until(check: Any, timeout: float = 15, what: str = "") -> Any:
 
 
 def pledge_id_of(page: Any) -> str:
-    text = page.inner_text('#pledge-widget [data-role="result"]')
-    found = re.search(r"p_[0-9a-f]+", text)
-    assert found, text
-    return found.group(0)
+    """The pledge id the answer carried (kept on the result; the donor reads the short reference)."""
+    result = page.locator('#pledge-widget [data-role="result"]')
+    pledge_id = result.get_attribute("data-answer-pledge-id") or ""
+    assert re.fullmatch(r"p_[0-9a-f]+", pledge_id), pledge_id
+    return pledge_id
+
+
+def pledge_ref(pledge_id: str) -> str:
+    """QY-XXXX-XX: the first 30 bits of the id in Crockford base 32 (live.js's pledgeRef, independently)."""
+    bits = int(pledge_id.removeprefix("p_")[:8], 16) >> 2
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    code = "".join(alphabet[(bits >> (5 * i)) & 31] for i in reversed(range(6)))
+    return f"QY-{code[:4]}-{code[4:]}"
 
 
 def submit_and_wait(page: Any) -> str:
@@ -211,7 +220,8 @@ def test_zz_after_the_pool_is_used_up_the_reason_is_shown(page: Any, stack: Loca
     result = page.locator('#pledge-widget [data-role="result"]')
     assert result.get_attribute("data-match-reason") == "pool_exhausted"
     text = result.inner_text()
-    assert "没有获得配捐" in text and "配捐资金已用完" in text, text
+    assert "这笔认捐没有配捐" in text and "配捐资金已经用完" in text, text
+    assert "暂不" not in text  # nothing suggests a match may come later
     screenshot(page, "project-pool-used-up", element="#pledge-widget")
 
 
@@ -238,3 +248,78 @@ def test_a_pledge_on_a_team_page_counts_for_the_team(page: Any, stack: LocalStac
         page.wait_for_timeout(500)
         page.reload()
     assert int(page.get_attribute(cell, "data-fen")) == after["raised_fen"]
+
+
+def test_the_donor_gets_a_short_reference_derived_from_the_pledge_id(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "编号测试丙")
+    pledge_id = submit_and_wait(page)
+    result = page.locator('#pledge-widget [data-role="result"]')
+    ref = result.get_attribute("data-pledge-ref")
+    assert re.fullmatch(r"QY-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}", ref), ref
+    assert ref == pledge_ref(pledge_id)
+    assert f"认捐编号 {ref}" in result.inner_text() and pledge_id not in result.inner_text()
+
+
+def test_full_width_digits_are_accepted(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    raised = live_fen(page, "raised")
+    page.fill(f"#qy-amt-{DEMO_PROJECT}-other-value", "１２．５")  # a Chinese keyboard in full-width mode
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "全角数字丁")
+    submit_and_wait(page)
+    assert "您认捐了 ¥12.50" in page.inner_text('#pledge-widget [data-role="result"]')
+    wait_until(lambda: live_fen(page, "raised") >= raised + 1250, what="the live figure to include ¥12.50")
+
+
+def test_the_message_is_cleared_between_pledges(page: Any, stack: LocalStack) -> None:
+    open_project(page, stack)
+    page.fill(f"#qy-name-{DEMO_PROJECT}", "留言测试己")
+    page.fill(f"#qy-msg-{DEMO_PROJECT}", "第一笔的留言")
+    submit_and_wait(page)
+    assert page.input_value(f"#qy-msg-{DEMO_PROJECT}") == ""
+    page.check(f"#qy-anon-{DEMO_PROJECT}")
+    second = submit_and_wait(page)
+    wall = stack.get(f"/projects/{DEMO_PROJECT}/pledges?limit=50")["pledges"]
+    row = next(w for w in wall if w["pledge_id"] == second)
+    assert not row.get("message") and row.get("display_name") == "爱心人士"
+
+
+def test_team_names_not_ids_when_the_api_is_down(page: Any, stack: LocalStack) -> None:
+    page.route(f"{stack.api}/**", lambda route: route.abort("connectionrefused"))
+    page.goto(stack.site + PROJECT_PAGE)
+    page.wait_for_selector('#pledge-widget [data-role="live-note"][data-state="offline"]')
+    labels = page.locator(f"#qy-team-{DEMO_PROJECT} option").all_inner_texts()
+    values = [v for v in page.eval_on_selector_all(f"#qy-team-{DEMO_PROJECT} option", "os => os.map(o => o.value)") if v]
+    assert values and not set(values) & set(labels), labels  # every team shows its name, none its id
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels
+
+
+def test_the_sources_table_agrees_with_the_raised_figure(page: Any, stack: LocalStack) -> None:
+    stack.pledge(800)  # at least one online pledge, whatever ran before
+    open_project(page, stack)
+    raised = live_fen(page, "raised")
+    total = page.locator('#sources-and-uses [data-role="online-total"]')
+    wait_until(lambda: total.is_visible(), what="the live sources row")
+    recorded = int(page.get_attribute("#sources-and-uses", "data-recorded-fen"))
+    assert int(total.get_attribute("data-fen")) == recorded + raised
+    assert int(page.get_attribute('#sources-and-uses [data-role="online-amount"]', "data-fen")) == raised
+    assert not page.is_visible('#sources-and-uses [data-role="no-records"]')
+
+
+def test_back_to_top_never_covers_a_field(page: Any, stack: LocalStack) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_project(page, stack)
+    page.mouse.wheel(0, 2500)  # scroll down, then up a little: Material shows the button on the way up
+    page.wait_for_timeout(300)
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(300)
+    for field in (f"#qy-amt-{DEMO_PROJECT}-other-value", f"#qy-name-{DEMO_PROJECT}", f"#qy-msg-{DEMO_PROJECT}"):
+        page.focus(field)
+        page.wait_for_timeout(100)
+        covered = page.evaluate("""(sel) => {
+            const top = document.querySelector('.md-top');
+            if (!top || getComputedStyle(top).display === 'none' || top.hidden) return false;
+            const a = top.getBoundingClientRect(), b = document.querySelector(sel).getBoundingClientRect();
+            return a.width > 0 && !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top);
+        }""", field)
+        assert not covered, field

@@ -13,13 +13,14 @@ from typing import Any
 import material
 import pytest
 
-from tests.infra.conftest import INFRA, load_template
+from tests.infra.conftest import INFRA, ROOT, load_template
 
 SITE = load_template(INFRA / "site.yaml")
 RES = SITE["Resources"]
 DIST = RES["Distribution"]["Properties"]["DistributionConfig"]
 BEHAVIOURS = [DIST["DefaultCacheBehavior"], *DIST["CacheBehaviors"]]
 # mkdocs-material's fingerprint: name.<8 hex>.min.css|js
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed CachingDisabled policy
 FINGERPRINTED = re.compile(r"\.[0-9a-f]{8}\.min\.(css|js)$")
 
 
@@ -56,15 +57,19 @@ def test_origin_access_control_not_legacy_identity() -> None:
     (oac,) = _of_type("AWS::CloudFront::OriginAccessControl").values()
     config = oac["Properties"]["OriginAccessControlConfig"]
     assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
-    (origin,) = DIST["Origins"]
+    (origin,) = [o for o in DIST["Origins"] if o["Id"] == "site-bucket"]
     assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
     assert origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
 
 
 def test_https_only_everywhere() -> None:
     for behaviour in BEHAVIOURS:
-        assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
-        assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+        if behaviour["TargetOriginId"] == "api":
+            # The API: HTTPS or nothing (a redirect would turn a pledge's POST into a GET).
+            assert behaviour["ViewerProtocolPolicy"] == "https-only"
+        else:
+            assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+            assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
     cert = DIST["ViewerCertificate"]["Fn::If"]
     assert cert[0] == "HasDomain"
     assert cert[1]["MinimumProtocolVersion"].startswith("TLSv1.2")
@@ -107,7 +112,7 @@ def test_short_cache_for_pages_long_for_fingerprinted_assets() -> None:
     assert SITE["Parameters"]["HtmlMaxAgeSeconds"]["Default"] <= 300
     assert assets["MinTTL"] == assets["DefaultTTL"] == assets["MaxTTL"] == 365 * 24 * 3600
     assert DIST["DefaultCacheBehavior"]["CachePolicyId"] == {"Ref": "HtmlCachePolicy"}
-    for behaviour in DIST["CacheBehaviors"]:
+    for behaviour in _asset_behaviours():
         assert behaviour["CachePolicyId"] == {"Ref": "AssetCachePolicy"}
         assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "AssetHeadersPolicy"}
     headers = RES["AssetHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]["Items"]
@@ -118,7 +123,7 @@ def test_long_cache_patterns_match_exactly_materials_fingerprinted_assets() -> N
     # CloudFront's "*" matches any characters, "/" included, as fnmatch's does.
     assets = Path(material.__file__).parent / "templates"
     files = [p.relative_to(assets).as_posix() for p in (assets / "assets").rglob("*") if p.is_file()]
-    patterns = [b["PathPattern"] for b in DIST["CacheBehaviors"]]
+    patterns = [b["PathPattern"] for b in _asset_behaviours()]
     long_cached = {f for f in files if any(fnmatch.fnmatchcase(f, pat) for pat in patterns)}
     fingerprinted = {f for f in files if FINGERPRINTED.search(f)}
     assert fingerprinted, "mkdocs-material ships no fingerprinted assets any more: revisit the cache behaviours"
@@ -169,3 +174,71 @@ def test_directory_index_function_rewrites_and_redirects(tmp_path: Path) -> None
     )
     done = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=30, check=True)
     assert json.loads(done.stdout) == [want for _, want in FUNCTION_CASES]
+
+
+# ---- the API under /api/ -----------------------------------------------------------------
+
+
+def _asset_behaviours() -> list[dict[str, Any]]:
+    return [b for b in DIST["CacheBehaviors"] if b["TargetOriginId"] == "site-bucket"]
+
+
+def _behaviour_for(path: str) -> dict[str, Any]:
+    """The behaviour CloudFront picks: the first whose pattern matches (its * matches / too), else the default."""
+    for behaviour in DIST["CacheBehaviors"]:
+        if fnmatch.fnmatchcase(path.lstrip("/"), behaviour["PathPattern"]):
+            return behaviour
+    return DIST["DefaultCacheBehavior"]
+
+
+def _api_routes() -> list[tuple[str, str, bool]]:
+    """(method, sample path under /api, public?) for every route of the API's own OpenAPI document."""
+    from app import app
+
+    from chalicelib import openapi
+
+    routes = []
+    for path, operations in openapi.document(app.operations)["paths"].items():
+        sample = "/api" + re.sub(r"\{[^}]+\}", "x1", path)
+        for method, operation in operations.items():
+            routes.append((method.upper(), sample, not operation.get("security")))
+    return routes
+
+
+def test_every_public_read_of_the_api_is_cached_at_the_edge() -> None:
+    public_gets = [p for m, p, public in _api_routes() if public and m == "GET"]
+    assert len(public_gets) >= 10
+    for path in public_gets:
+        behaviour = _behaviour_for(path)
+        assert behaviour["TargetOriginId"] == "api", path
+        assert behaviour["CachePolicyId"] == {"Ref": "ApiPublicCachePolicy"}, path
+
+
+def test_no_private_route_is_ever_cached_at_the_edge() -> None:
+    private = [(m, p) for m, p, public in _api_routes() if not public]
+    assert private
+    for method, path in private:
+        behaviour = _behaviour_for(path)
+        assert behaviour["TargetOriginId"] == "api", path
+        assert behaviour["CachePolicyId"] == CACHING_DISABLED, f"{method} {path} would be cached"
+
+
+def test_public_api_cache_key_has_no_cookie_or_authorization() -> None:
+    config = RES["ApiPublicCachePolicy"]["Properties"]["CachePolicyConfig"]
+    key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "whitelist"
+    # The API decides how long (its s-maxage); the edge only bounds it.
+    assert config["DefaultTTL"] == 0 and config["MaxTTL"] == {"Ref": "ApiPublicMaxTtlSeconds"}
+    forwarded = RES["ApiPublicOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert "Authorization" not in forwarded["HeadersConfig"]["Headers"]
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+
+
+def test_api_origin_is_the_gateway_stage_named_api() -> None:
+    config = json.loads((ROOT / "api" / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    assert {stage["api_gateway_stage"] for stage in config["stages"].values()} == {"api"}
+    (origin,) = [o for o in DIST["Origins"] if o["Id"] == "api"]
+    assert origin["DomainName"] == {"Ref": "ApiGatewayDomain"}
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"

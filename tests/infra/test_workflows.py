@@ -127,3 +127,15 @@ def test_runbook_documents_every_deploy_variable() -> None:
 def test_runbook_has_no_blanks_left() -> None:
     runbook = (INFRA / "RUNBOOK.md").read_text(encoding="utf-8")
     assert "FILL IN" not in runbook and "TODO" not in runbook
+
+
+def test_every_action_is_pinned_by_commit_sha() -> None:
+    """A tag can be moved to other code after review; a commit SHA cannot. Local reusable workflows are ours."""
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.match(r"\s*(?:-\s+)?uses:\s*(\S+)", line)
+            if not match or match.group(1).startswith("./"):
+                continue
+            ref = match.group(1).rpartition("@")[2]
+            assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{path.name}:{line_no}: {match.group(1)} is not pinned by commit SHA"
+            assert re.search(r"#\s*v\d", line), f"{path.name}:{line_no}: say which release the SHA is, as a comment"

@@ -1,4 +1,4 @@
-"""The demo content reproduces every figure of the bulletin (shared/seed/BRIEF.md) exactly."""
+"""The demo content reproduces every figure of the bulletin (the 2021 bulletin of the three pilot programmes, quoted in content/programmes/*.yml) exactly."""
 
 from __future__ import annotations
 
@@ -83,5 +83,6 @@ def test_a_demo_campaign_is_open_whenever_the_demo_runs(demo: Loaded) -> None:
     assert demos
     for c in demos:
         rules = RulesCampaign.from_catalogue(catalogue["campaigns"][c.id])
+        assert rules == c.matching()
         assert is_open(rules, dt.datetime.now(dt.UTC))
         assert all(catalogue["projects"][p]["accepting_pledges"] for p in c.projects)

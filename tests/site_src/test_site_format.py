@@ -33,7 +33,7 @@ def test_bar_widths_and_progress() -> None:
     assert charts.bar_width(50, 100) == charts.WIDTH / 2
     assert charts.bar_width(150, 100) == charts.WIDTH  # never past the end
     svg = charts.progress(1, 3, "进度")
-    assert 'width="200"' in svg and 'role="img"' in svg and "完成 33%" in svg
+    assert 'width="120"' in svg and 'role="img"' in svg and "完成 33%" in svg
 
 
 @pytest.mark.parametrize("start,target,href", [
@@ -42,3 +42,69 @@ def test_bar_widths_and_progress() -> None:
 ])
 def test_relative_links(start: str, target: str, href: str) -> None:
     assert rel(start, target) == href
+
+
+# ---- charts read on a phone: nothing past the drawing, nothing under MIN_FONT ----------------------
+
+LONG = "摸排（建档立卡、低保、残疾家庭、单亲家庭、孤儿以及其他困境儿童家庭，由各镇街团委和少先队逐户核实登记）"
+
+
+def _texts(svg: str) -> list[tuple[float, float, str, str, bool]]:
+    """(x, font size, anchor, the drawn lines joined, has its own <title>) for every <text> of a chart."""
+    import re
+
+    out = []
+    for m in re.finditer(r'<text x="([\d.]+)" y="[\d.]+" font-size="(\d+)"( text-anchor="(\w+)")?[^>]*>(.*?)</text>', svg):
+        body = m.group(5)
+        lines = re.findall(r"<tspan[^>]*>(.*?)</tspan>", body)
+        out.append((float(m.group(1)), float(m.group(2)), m.group(4) or "start", "\n".join(lines), "<title>" in body))
+    return out
+
+
+def _charts() -> dict[str, str]:
+    return {
+        "bars": charts.bars("资金来源", [charts.Bar(LONG, 5, "¥260,600"), charts.Bar("网络众筹", 9, "¥998,500")]),
+        "funnel": charts.funnel("漏斗", [(LONG, 300, "300余"), ("筛选（单亲、孤儿、能腾出一间房）", None, "公报未公布人数")]),
+        "timeline": charts.timeline("七个阶段", [("项目征集", "2021年3月1日"), (LONG, ""), ("组织督导", "")], "项目征集"),
+        "structure": charts.structure("1+4+N", "临海市志愿者协会", ["临海市新时代文明实践志愿服务总队（理论宣讲）", "短", "平安志愿者", "救援"],
+                                      "2,300支注册志愿服务队"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["bars", "funnel", "timeline", "structure"])
+def test_chart_labels_stay_inside_the_drawing_and_readable(kind: str) -> None:
+    svg = _charts()[kind]
+    texts = _texts(svg)
+    assert texts
+    for x, size, anchor, lines, _ in texts:
+        assert size >= charts.MIN_FONT, (kind, size, lines)
+        for line in lines.split("\n"):
+            w = charts.text_width(line, size)
+            left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+            assert left >= -0.01 and left + w <= charts.WIDTH + 0.01, (kind, line, left, w)
+
+
+@pytest.mark.parametrize("kind", ["bars", "funnel", "timeline"])
+def test_a_cut_label_keeps_its_full_text_in_a_title(kind: str) -> None:
+    svg = _charts()[kind]
+    cut = [t for t in _texts(svg) if t[3].endswith("…")]
+    assert cut, "the long label should not fit"
+    assert all(t[4] for t in cut)
+    assert f"<title>{LONG}" in svg or f"<title>{LONG}：" in svg
+
+
+def test_wrap_breaks_then_cuts() -> None:
+    lines, cut = charts.wrap("一二三四五六七八九十", 10, 40)
+    assert lines == ["一二三四", "五六七…"] and cut
+    assert charts.wrap("短", 14, 100) == (["短"], False)
+
+
+def test_money_over_time_is_a_running_total_in_and_out() -> None:
+    svg = charts.cumulative("累计", [("累计筹得", charts.FILL, [(dt.date(2021, 12, 23), 177_930_000)]),
+                                    ("累计支出", charts.ACCENT, [(dt.date(2020, 12, 31), 40_070_000),
+                                                             (dt.date(2021, 6, 30), 91_330_000)])],
+                            dt.date(2020, 6, 1), dt.date(2021, 12, 23), fmt.money)
+    assert svg.count('class="qy-line"') == 2
+    assert 'data-value="177930000"' in svg and 'data-value="91330000"' in svg
+    assert "2021-06-30 累计 ¥913,300" in svg  # the text alternative says every step
+    assert all(size >= charts.MIN_FONT for _, size, *_ in _texts(svg))

@@ -42,12 +42,41 @@
   }
 
   // "12.5" -> 1250 fen, by text (no floating point near money); null when not a plain amount.
+  // NFKC first: a Chinese keyboard in full-width mode types "１００" or "８．８", which mean 100 and 8.8.
   function parseYuan(text) {
-    var m = String(text || "").trim().replace(/[¥￥,，\s]/g, "").replace(/元$/, "").match(/^(\d{1,7})(?:\.(\d{1,2}))?$/);
+    var raw = String(text || "");
+    if (raw.normalize) raw = raw.normalize("NFKC");
+    var m = raw.trim().replace(/[¥￥,，\s]/g, "").replace(/元$/, "").match(/^(\d{1,7})(?:\.(\d{1,2}))?$/);
     if (!m) return null;
     var cents = (m[2] || "") + "00";
     return parseInt(m[1], 10) * 100 + parseInt(cents.slice(0, 2), 10);
   }
+
+  // A short reference a donor can read out on the phone: "QY-7F3K-2M", the first 30 bits of the pledge
+  // id in Crockford's base 32 (no I, L, O, U: nothing to mistake for 1 or 0). Derived, not stored: the same
+  // id always gives the same reference, and staff find the pledge by it in the export (its id starts with
+  // the same bits). 30 bits: two pledges share a reference about once in a billion pairs.
+  var CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  function pledgeRef(pledgeId) {
+    var hex = String(pledgeId || "").replace(/^p_/, "").replace(/[^0-9a-f]/gi, "");
+    if (hex.length < 8) return "";
+    var bits = parseInt(hex.slice(0, 8), 16) >>> 2; // 32 bits -> the first 30
+    var out = "";
+    for (var i = 0; i < 6; i++) { out = CROCKFORD.charAt(bits & 31) + out; bits = bits >>> 5; }
+    return "QY-" + out.slice(0, 4) + "-" + out.slice(4);
+  }
+
+  // Why a pledge earned less than the full match, in words that do not promise a match later.
+  var REASON_ZH = {
+    not_in_campaign: "这个项目不在配捐活动中",
+    window_closed: "现在不在配捐时段内",
+    velocity: "同一来源短时间内认捐过于频繁，这一笔不获配捐",
+    below_minimum: "认捐金额未达到配捐门槛",
+    pledge_cap: "已达单笔配捐上限",
+    donor_cap: "您今天获得的配捐已达每人上限",
+    project_cap: "这个项目的配捐已达上限",
+    pool_exhausted: "配捐资金已经用完"
+  };
 
   function clockText(iso) {
     var d = iso ? new Date(iso) : new Date();
@@ -235,7 +264,9 @@
     var select = el("select", { name: "team_id", id: teamSelectId });
     select.appendChild(el("option", { value: "", text: "不选择战队" }));
     var teamIds = this.teamId ? [this.teamId] : this.teamIds;
-    teamIds.forEach(function (t) { select.appendChild(el("option", { value: t, text: t })); });
+    var names = {};
+    try { names = JSON.parse(this.root.getAttribute("data-team-names") || "{}") || {}; } catch (e) { names = {}; }
+    teamIds.forEach(function (t) { select.appendChild(el("option", { value: t, text: names[t] || t })); });
     if (this.teamId) select.value = this.teamId;
     if (teamIds.length) {
       form.appendChild(el("p", { "class": "qy-team-pick" }, [el("label", { "for": teamSelectId, text: "为战队助力（可选）" }), " ", select]));
@@ -264,7 +295,7 @@
             if (opt.value === row.team_id && row.name) opt.textContent = row.name;
           });
         });
-      }, function () { /* ids stay as labels */ });
+      }, function () { /* the build-time names stay */ });
     });
   };
 
@@ -341,14 +372,20 @@
     if (res.status === 201 || res.status === 200) {
       this.attempt = null; // the next pledge is a new attempt with a new key
       this.done();
-      var lines = ["认捐成功！您认捐了 " + money(b.amount_fen) + "，获得配捐 " + money(b.match_fen) + "。"];
+      var ref = pledgeRef(b.pledge_id);
+      var lines = ["认捐成功！您认捐了 " + money(b.amount_fen) + (b.match_fen > 0 ? "，获得配捐 " + money(b.match_fen) + "。" : "。")];
       if (b.match_reason) {
-        var why = String(b.match_note || "").split("；")[0] || b.match_reason;
-        lines.push((b.match_fen > 0 ? "配捐少于规则的全额" : "这笔认捐没有获得配捐") + "，原因：" + why + "。");
+        var why = REASON_ZH[b.match_reason] || String(b.match_note || "").split("；")[0] || b.match_reason;
+        lines.push((b.match_fen > 0 ? "配捐少于规则的全额" : "这笔认捐没有配捐") + "：" + why + "。");
       }
-      lines.push("认捐编号 " + b.pledge_id + "。请按项目说明完成付款，工作人员确认后计为“已付款”。");
+      lines.push("认捐编号 " + (ref || b.pledge_id) + "（请记下，联系工作人员时报这个编号）。请按项目说明完成付款，工作人员确认后计为“已付款”。");
       this.say("ok", lines);
       this.result.setAttribute("data-match-reason", b.match_reason || "");
+      this.result.setAttribute("data-answer-pledge-id", b.pledge_id || ""); // not data-pledge-id: that names wall rows
+      this.result.setAttribute("data-pledge-ref", ref);
+      // The next pledge starts clean: a message belongs to one pledge (an anonymous pledge once carried the
+      // previous named one's message). The name stays: it is the same person.
+      this.controls.message.value = "";
       this.refresh();
       setTimeout(this.refresh, 2000); // the API caches public figures for a moment
       return;
@@ -422,7 +459,31 @@
     }
     if (this.snapshot) this.snapshot.hidden = true;
     this.live.hidden = false;
+    if (!this.teamId) this.showSources(f);
     setLiveNote(this.note, true, "", f.asOf);
+  };
+
+  // The project's sources-and-uses table: the online pledges as one live row, so its total agrees with
+  // the 已筹 figure above it (the build only knows the entries recorded in content).
+  PledgeWidget.prototype.showSources = function (f) {
+    var table = document.getElementById("sources-and-uses");
+    var row = table && table.querySelector('[data-role="online-pledges"]');
+    if (!row) return;
+    var recorded = parseInt(table.getAttribute("data-recorded-fen") || "0", 10) || 0;
+    var spent = parseInt(table.getAttribute("data-spent-fen") || "0", 10) || 0;
+    var online = f.raised || 0;
+    row.querySelector('[data-role="online-amount"]').textContent = money(online);
+    row.querySelector('[data-role="online-amount"]').setAttribute("data-fen", String(online));
+    row.querySelector('[data-role="online-donors"]').textContent = String(f.donors || 0) + " 人";
+    row.querySelector('[data-role="online-date"]').textContent = "截至 " + clockText(f.asOf);
+    row.hidden = false;
+    var none = table.querySelector('[data-role="no-records"]');
+    if (none) none.hidden = true;
+    var total = table.querySelector('[data-role="online-total"]');
+    total.textContent = " + 在线认捐 " + money(online) + " = 来源合计 " + money(recorded + online);
+    total.setAttribute("data-fen", String(recorded + online));
+    total.hidden = false;
+    table.querySelector('[data-role="balance"]').textContent = money(recorded + online - spent);
   };
 
   PledgeWidget.prototype.showWall = function (rows) {
@@ -602,7 +663,7 @@
     once(document.getElementById("team-leaderboard"), function (n) { Leaderboard(n); });
   }
 
-  window.qingyiLive = { money: money, parseYuan: parseYuan };
+  window.qingyiLive = { money: money, parseYuan: parseYuan, pledgeRef: pledgeRef };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
 })();

@@ -1,0 +1,79 @@
+"""Totals: sharded counters per project and per team, summed on read, and the distinct-donor markers.
+
+Every pledge ADDs to one of ``shards`` counter items (chosen from the pledge
+id), so no counter item takes more than its share of a spike; a read sums the
+shards. Whether a donor is *new* to a project (or a team) is decided by the
+donor's marker item, written with its version as condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from . import keys
+from .records import Records
+from .store import ABSENT, Op, Put, eq
+
+FIELDS = ("raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count")
+
+
+def marker_write(
+    project_id: str, donor_ref: str, marker: dict[str, Any] | None, team_id: str | None, step: int
+) -> tuple[Op, bool, bool]:
+    """The donor's marker for this project (live pledges, per team too), versioned.
+
+    Returns the write and whether the project's / the team's distinct-donor count changes
+    (a first live pledge when ``step`` is +1, the last one when it is -1).
+    """
+    current = dict(marker or {})
+    version = int(current.get("version", 0))
+    live = int(current.get("live", 0))
+    teams = {k: int(v) for k, v in (current.get("teams") or {}).items()}
+    project_changes = (live == 0) if step > 0 else (live == 1)
+    team_changes = False
+    if team_id:
+        team_live = teams.get(team_id, 0)
+        team_changes = (team_live == 0) if step > 0 else (team_live == 1)
+        teams[team_id] = max(0, team_live + step)
+    new = {"version": version + 1, "live": max(0, live + step), "teams": teams}
+    cond = (ABSENT,) if marker is None else (eq("version", version),)
+    return Put(keys.project_donor(project_id, donor_ref), new, cond), project_changes, team_changes
+
+
+class Totals:
+    def __init__(self, records: Records, shards: int) -> None:
+        self.records = records
+        self.shards = shards
+
+    def _sum(self, shard_keys: Sequence[Any], fresh: bool) -> dict[str, int]:
+        found = self.records.get_many(shard_keys, consistent=fresh)
+        total = dict.fromkeys(FIELDS, 0)
+        for item in found.values():
+            for name in total:
+                total[name] += int(item.get(name, 0))
+        return total
+
+    def project(self, project_id: str, *, fresh: bool = False) -> dict[str, int]:
+        def load() -> dict[str, int]:
+            return self._sum([keys.project_total(project_id, s) for s in range(self.shards)], fresh)
+
+        if fresh:
+            total = load()
+            self.records.cache.put(("ptotal", project_id), total)
+            return total
+        return self.records.cached(("ptotal", project_id), load)
+
+    def teams(self, team_ids: Sequence[str], *, fresh: bool = False) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for team_id in team_ids:
+
+            def load(team_id: str = team_id) -> dict[str, int]:
+                return self._sum([keys.team_total(team_id, s) for s in range(self.shards)], fresh)
+
+            if fresh:
+                out[team_id] = load()
+                self.records.cache.put(("ttotal", team_id), out[team_id])
+            else:
+                out[team_id] = self.records.cached(("ttotal", team_id), load)
+        return out
