@@ -24,3 +24,29 @@ def test_written_records_have_no_yaml_anchors(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "&" not in text and "*" not in text
     assert text.count("2021-04-20") == 2
+
+
+def _only_error(text: str):  # type: ignore[no-untyped-def]
+    from site_src.yamlsrc import load_text
+
+    _, errors = load_text("content/cottages/HC-001.yml", text)
+    assert len(errors) == 1, [e.text() for e in errors]
+    return errors[0]
+
+
+def test_full_width_colon_gets_a_hint_at_its_line() -> None:
+    err = _only_error("id: HC-001\ntownship：方下镇\nalias: 小雨\n")
+    assert (err.line, err.column, err.field) == (2, 9, "township")
+    assert "全角冒号" in err.zh and "full-width colon" in err.en and "township: " in err.fix_en
+    assert "simple key" not in err.en  # not the parser's words
+
+
+def test_tab_indent_gets_a_hint() -> None:
+    err = _only_error("id: HC-001\nstages:\n\tidentified: 2021-01-01\n")
+    assert err.line == 3 and "Tab" in err.zh and "tab" in err.en
+
+
+def test_undefined_alias_gets_alias_advice_not_indentation() -> None:
+    err = _only_error("id: HC-001\nstages:\n  identified: *id001\n")
+    assert err.rule == "yaml.alias" and "*id001" in err.zh and "&id001" in err.en
+    assert "缩进" not in err.fix_zh and "indentation" not in err.fix_en
