@@ -1,4 +1,4 @@
-"""Turn an editor's spreadsheet of cottages (CSV, UTF-8) into one YAML file per cottage.
+"""Turn an editor's spreadsheet of cottages (.xlsx, or CSV in UTF-8 or GBK) into one YAML file per cottage.
 
 All or nothing: every row is parsed, validated by the Cottage model and run
 through the privacy lint first; if any row fails, nothing is written and every
@@ -13,6 +13,7 @@ age_band, household (separated by ; or 、), one column per stage date
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -44,8 +45,38 @@ def _iso_date(value: str) -> str:
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else value.strip()
 
 
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_as_csv(path: Path) -> str:
+    """The first sheet of a workbook as CSV text, so one parser (and the privacy lint) reads both; row N of
+    the sheet is line N of the text. Date cells (Excel stores them as serial numbers) come back as dates."""
+    from openpyxl import load_workbook  # only needed for .xlsx
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            writer.writerow([_cell_text(v) for v in row])
+        return out.getvalue()
+    finally:
+        book.close()
+
+
 def _read_text(path: Path) -> str:
     """UTF-8 (with or without BOM), else GB18030, which covers GBK: Excel/WPS's CSV on Chinese Windows."""
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_as_csv(path)
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
@@ -72,7 +103,7 @@ def import_cottages(csv_path: Path, content: Path, *, dry_run: bool = False) -> 
     name = str(csv_path)
     try:
         text = _read_text(csv_path)
-    except (OSError, UnicodeDecodeError) as exc:
+    except Exception as exc:  # a damaged workbook or unreadable file: a message, never a traceback
         return False, [f"{name}: 无法读取（需要 UTF-8 或 GBK 编码的 CSV）/ cannot read the file (UTF-8 or GBK CSV needed): {exc}"]
     errors: list[ContentError] = []
     # The privacy lint reads the raw file so that its line and column point into the spreadsheet.

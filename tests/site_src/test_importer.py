@@ -126,3 +126,22 @@ def test_import_make_target_quotes_its_argument() -> None:
     run = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(repo), "import-cottages",
                           "CSV=小屋名单 (2).csv"], capture_output=True, text=True, timeout=30, check=True)
     assert 'import-cottages "小屋名单 (2).csv"' in run.stdout
+
+
+def test_import_reads_xlsx_with_serial_dates(tmp_path: Path, content: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    # Excel keeps dates as serial numbers; openpyxl gives them back as datetimes when the cell is date-formatted.
+    sheet.append(["HC-106", "demo", "方下镇", "小禾", "8-10", "disability", dt.datetime(2022, 3, 1), None, None,
+                  None, 9600, "是"])
+    path = tmp_path / "小屋名单.xlsx"
+    book.save(path)
+    ok, messages = import_cottages(path, content)
+    assert ok, messages
+    c = check_content(content).records["cottage"]["HC-106"]
+    assert (str(c.stages.identified), c.cost, c.example) == ("2022-03-01", 960000, True)
