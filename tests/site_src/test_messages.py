@@ -50,3 +50,21 @@ def test_undefined_alias_gets_alias_advice_not_indentation() -> None:
     err = _only_error("id: HC-001\nstages:\n  identified: *id001\n")
     assert err.rule == "yaml.alias" and "*id001" in err.zh and "&id001" in err.en
     assert "缩进" not in err.fix_zh and "indentation" not in err.fix_en
+
+
+def test_rename_advice_never_points_at_an_existing_file(tmp_path: Path) -> None:
+    import shutil
+
+    from site_src.loader import load
+
+    root = tmp_path / "content"
+    shutil.copytree(REPO / "tests" / "site_src" / "examples" / "valid" / "content", root)
+    folder = root / "cottages"
+    original = (folder / "HC-001.yml").read_text(encoding="utf-8")
+    (folder / "HC-002.yml").write_text(original, encoding="utf-8")  # a copy that still says id: HC-001
+    (err,) = [e for e in load(root).report.errors if e.rule == "record.file_name"]
+    assert "HC-001.yml already exists" in err.fix_en and "change the id to 'HC-002'" in err.fix_en
+    assert "rename" not in err.fix_en
+    (folder / "HC-001.yml").unlink()
+    (err,) = [e for e in load(root).report.errors if e.rule == "record.file_name"]
+    assert "rename the file to HC-001.yml" in err.fix_en
