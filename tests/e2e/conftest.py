@@ -233,7 +233,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         local.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API allows one running instance per process, and other
+# packages' browser tests (tests/infra/test_site_csp.py) start their own after these on the same worker.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
