@@ -63,7 +63,7 @@ schemas: $(STAMP)
 	$(BIN)/python -m site_src schemas
 
 import-cottages: $(STAMP)
-	$(BIN)/python -m site_src import-cottages $(CSV)
+	$(BIN)/python -m site_src import-cottages "$(CSV)"  # quoted: "小屋名单 (2).csv" is one argument
 
 # ---- site ----------------------------------------------------------------
 # The build runs every content check first (same verdict as check-content) and stops with the report.

@@ -1,4 +1,4 @@
-"""Turn an editor's spreadsheet of cottages (CSV, UTF-8) into one YAML file per cottage.
+"""Turn an editor's spreadsheet of cottages (.xlsx, or CSV in UTF-8 or GBK) into one YAML file per cottage.
 
 All or nothing: every row is parsed, validated by the Cottage model and run
 through the privacy lint first; if any row fails, nothing is written and every
@@ -13,7 +13,9 @@ age_band, household (separated by ; or 、), one column per stage date
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,56 @@ TRUE = {"1", "true", "yes", "y", "是", "示例"}
 FALSE = {"", "0", "false", "no", "n", "否"}
 
 
+# Excel's date forms for a date column: 2022/3/1, 2022.3.1, 2022年3月1日 -> 2022-03-01.
+_EXCEL_DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?$")
+# Excel reads the age band 11-12 as 12 November and shows it as 11月12日 (or 2022/11/12).
+_MANGLED_AGE = re.compile(r"^(?:\d{4}[/-])?(\d{1,2})(?:月|[/-])(\d{1,2})日?$")
+
+
+def _iso_date(value: str) -> str:
+    m = _EXCEL_DATE.match(value.strip())
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else value.strip()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_as_csv(path: Path) -> str:
+    """The first sheet of a workbook as CSV text, so one parser (and the privacy lint) reads both; row N of
+    the sheet is line N of the text. Date cells (Excel stores them as serial numbers) come back as dates."""
+    from openpyxl import load_workbook  # only needed for .xlsx
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            writer.writerow([_cell_text(v) for v in row])
+        return out.getvalue()
+    finally:
+        book.close()
+
+
+def _read_text(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030, which covers GBK: Excel/WPS's CSV on Chinese Windows."""
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_as_csv(path)
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
 def _row_to_record(row: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key in ("id", "programme", "township", "alias", "age_band", "batch", "cost", "project", "team"):
@@ -42,7 +94,7 @@ def _row_to_record(row: dict[str, str]) -> dict[str, Any]:
         data["example"] = True
     household = (row.get("household") or "").replace("、", ";").replace(",", ";")
     data["household"] = [h.strip() for h in household.split(";") if h.strip()]
-    data["stages"] = {s: row[s].strip() for s in COTTAGE_STAGES if (row.get(s) or "").strip()}
+    data["stages"] = {s: _iso_date(row[s]) for s in COTTAGE_STAGES if (row.get(s) or "").strip()}
     return data
 
 
@@ -50,9 +102,9 @@ def import_cottages(csv_path: Path, content: Path, *, dry_run: bool = False) -> 
     """Import every row or none. Returns (ok, messages for the editor)."""
     name = str(csv_path)
     try:
-        text = csv_path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return False, [f"{name}: 无法读取（需要 UTF-8 编码的 CSV）/ cannot read the file (UTF-8 CSV needed): {exc}"]
+        text = _read_text(csv_path)
+    except Exception as exc:  # a damaged workbook or unreadable file: a message, never a traceback
+        return False, [f"{name}: 无法读取（需要 UTF-8 或 GBK 编码的 CSV）/ cannot read the file (UTF-8 or GBK CSV needed): {exc}"]
     errors: list[ContentError] = []
     # The privacy lint reads the raw file so that its line and column point into the spreadsheet.
     found, _waivers = privacy.scan_text(name, text, cottage=True)
@@ -75,6 +127,19 @@ def import_cottages(csv_path: Path, content: Path, *, dry_run: bool = False) -> 
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue  # a row of only commas, as spreadsheets leave below the data
+        band = (row.get("age_band") or "").strip()
+        mangled = _MANGLED_AGE.match(band)
+        if mangled and "-" not in band[-3:]:
+            fixed = f"{int(mangled.group(1))}-{int(mangled.group(2))}"
+            errors.append(ContentError(
+                name, line, columns["age_band"], "import.age_band_excel", "age_band",
+                f"年龄段“{band}”被 Excel 当成了日期（原来应是 {fixed}）",
+                f"the age band {band!r} was turned into a date by Excel (it was {fixed})",
+                f"改回 {fixed}，并把该列设为“文本”格式后再另存为 CSV",
+                f"type {fixed} again with the column formatted as Text, then save as CSV"))
+            continue
         data = _row_to_record(row)
         src = Source(file=name, data=data)
         # Point every field at its CSV cell (stage dates at their own column).

@@ -156,6 +156,15 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _rename_advice(path: Path, record_id: str) -> tuple[str, str]:
+    """Rename advice that never points at a file that exists: then only the id can change."""
+    taken = path.with_name(f"{record_id}{path.suffix}")
+    if taken.exists():
+        return (f"{taken.name} 已存在（另一条记录），请把编号改为“{path.stem}”",
+                f"{taken.name} already exists (another record): change the id to {path.stem!r}")
+    return f"把文件改名为 {taken.name}，或把编号改为“{path.stem}”", f"rename the file to {taken.name} or change the id to {path.stem!r}"
+
+
 def load(root: Path) -> Loaded:
     """Parse and validate every record under ``root`` (the content/ folder)."""
     loaded = Loaded(root=root)
@@ -187,7 +196,7 @@ def load(root: Path) -> Loaded:
         if path.stem != record.id:
             errors.append(src.error(("id",), "record.file_name", f"编号“{record.id}”与文件名“{path.name}”不一致",
                                     f"the id {record.id!r} does not match the file name {path.name!r}",
-                                    f"把文件改名为 {record.id}.yml，或改正编号", f"rename the file to {record.id}.yml or fix the id"))
+                                    *_rename_advice(path, record.id)))
             continue
         by_id = loaded.records[kind.KIND]
         if record.id in by_id:

@@ -48,6 +48,17 @@ Rules (``ContentError.rule``):
     starts with a common surname (:data:`SURNAMES`, :data:`COMPOUND_SURNAMES`)
     and is not a pet name 小X, 阿X or a repeated XX. 小雨, 阿明, 朵朵, HC-013
     pass; 王小雨, 欧阳娜娜, 张伟 do not.
+``privacy.child_name`` (with ``children=True``: files of kinds that describe children)
+    A person's name in free text about a child: "张小明在六一文艺汇演上表演了诗朗诵" in an activity
+    note, "李思琪（9岁）" in a need. A candidate is a word jieba's part-of-speech tagger marks as a
+    person's name (``nr``) that starts with a common surname (:data:`SURNAMES`), or a surname + one
+    or two Han characters right next to a child word (``李思琪（9岁）``, ``陈静同学``, ``小朋友刘洋洋``).
+    It is refused when its sentence speaks of a child (:data:`CHILD_CUES`: an age 9岁, 同学, 小朋友,
+    孩子, 儿童, 学生 ...) or, in a cottage file (``cottage=True``), anywhere: the whole record is about
+    one child. It passes when it is a pet name (小雨, 阿明, 朵朵), masked (王某, 李×), a place (邵家渡街道,
+    朱家村) or an adult named with a public role right before or after it (团县委书记王建国, 王建国书记:
+    :data:`PUBLIC_ROLES`). Anything else an editor knows to be an adult's public name is waived in the
+    file with a reason. YAML comments and ``alias:`` lines (``privacy.name_in_alias``) are not read.
 ``privacy.gps_exif``
     :func:`scan_image`: a JPEG/PNG/WebP/TIFF whose EXIF has a GPS IFD with
     any tag, or whose XMP mentions GPSLatitude/GPSLongitude. An image Pillow
@@ -105,10 +116,11 @@ EMAIL = "privacy.email"
 ADDRESS = "privacy.address"
 SCHOOL = "privacy.school"
 NAME_IN_ALIAS = "privacy.name_in_alias"
+CHILD_NAME = "privacy.child_name"
 GPS_EXIF = "privacy.gps_exif"
 WAIVER = "privacy.waiver"
 
-RULES = (ID_NUMBER, PHONE, LANDLINE, EMAIL, ADDRESS, SCHOOL, NAME_IN_ALIAS, GPS_EXIF, WAIVER)
+RULES = (ID_NUMBER, PHONE, LANDLINE, EMAIL, ADDRESS, SCHOOL, NAME_IN_ALIAS, CHILD_NAME, GPS_EXIF, WAIVER)
 # Rules a waiver comment may name (a waiver cannot waive a bad waiver).
 WAIVABLE = frozenset(r.split(".", 1)[1] for r in RULES if r != WAIVER)
 
@@ -116,6 +128,8 @@ TEXT_SUFFIXES = frozenset(
     {".yml", ".yaml", ".md", ".markdown", ".html", ".htm", ".csv", ".tsv", ".json", ".txt", ".xml", ".svg"}
 )
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff"})
+#: Content folders whose records describe children: their free text gets the child-name rule.
+CHILDREN_FOLDERS = frozenset({"cottages", "needs", "projects", "venture_projects", "programmes"})
 
 # --------------------------------------------------------------------------- shared pieces
 
@@ -394,6 +408,137 @@ def alias_surname(alias: str) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- children's names in free text
+
+#: Words that make a sentence speak of a child (an age is found by pattern: 9岁, 十二岁).
+CHILD_CUES = (
+    "同学", "小朋友", "孩子", "儿童", "学生", "少年", "女孩", "男孩", "女童", "男童", "留守", "小屋主人",
+    "受助", "患儿", "孤儿", "学童", "宝宝", "娃", "六一", "年级", "小伙伴", "小屋",
+)
+_AGE = re.compile(rf"(?:\d{{1,2}}|[{_CN_NUM}]{{1,3}})周?岁")
+_CHILD_CUE = re.compile("|".join(CHILD_CUES) + "|" + _AGE.pattern)
+#: Adults named in their public role pass: the role right before or right after the name.
+PUBLIC_ROLES = (
+    "书记", "主任", "部长", "县长", "区长", "市长", "局长", "镇长", "乡长", "理事长", "会长", "秘书长", "主席",
+    "委员", "处长", "科长", "站长", "所长", "院长", "董事长", "总经理", "经理", "总监", "专家", "教授", "律师",
+    "医生", "记者", "代表", "负责人", "队长", "馆长", "社长", "厂长", "老总", "先生", "女士",
+)
+_ROLE_BEFORE = re.compile("(?:" + "|".join(PUBLIC_ROLES) + ")$")
+_ROLE_AFTER = re.compile("(?:" + "|".join(PUBLIC_ROLES) + ")")
+# A surname word followed (directly or after one more character) by one of these is a place, not a
+# person: 邵家渡街道, 朱家村, 白水|洋镇 (jieba cuts 白水 out of 白水洋镇).
+_PLACE_AFTER = re.compile(f"[{_HAN}]?(?:街道|镇|乡|村|县|区|市|社区|路|街|庄|屯|湾|河|山|湖|江|桥|寨|堡|营|沟|岭)")
+_PLACE_END = frozenset("村镇乡县区市庄屯湾河山湖江桥寨堡营店沟岭家")
+# Strong local evidence, no segmenter needed: surname + 1-2 Han right before an age in brackets or a
+# child word, or right after 小朋友/同学/孩子.
+_NAME_BEFORE_CUE = re.compile(rf"(?P<name>[{_HAN}]{{2,4}}?)(?=[（(]\s*{_AGE.pattern}|同学|小朋友)")
+_NAME_AFTER_CUE = re.compile(rf"(?:小朋友|同学|孩子|学生|儿童)(?P<name>[{_HAN}]{{2,3}})(?=[，,。、；;！？!?\s和与在是参获的（(]|$)")
+_SENTENCE = re.compile(r"[^。！？!?\n]+")
+_MASKS = frozenset("某×XxＸ*＊")
+# 李老师, 王阿姨, 张叔叔, 李姐: a form of address, not a full name.
+_ADDRESS_FORMS = ("老师", "阿姨", "叔叔", "伯伯", "奶奶", "爷爷", "大爷", "大妈", "大娘", "妈妈", "爸爸", "哥哥",
+                  "姐姐", "师傅", "书记", "主任", "同学")
+_ADDRESS_CHARS = frozenset("总工姨叔伯爷奶哥姐妈爸婶嫂家氏")
+
+
+def _surname_of(name: str) -> str | None:
+    if name[:2] in COMPOUND_SURNAMES and 3 <= len(name) <= 4:
+        return name[:2]
+    if name[0] in SURNAMES and 2 <= len(name) <= 3:
+        return name[0]
+    return None
+
+
+def _looks_like_name(name: str, after: str) -> bool:
+    """A surname + given name that is neither a pet name, masked, nor a place."""
+    if _surname_of(name) is None or name[0] in "小阿" or any(c in _MASKS for c in name):
+        return False
+    if name[-1] in _PLACE_END or _PLACE_AFTER.match(after):
+        return False
+    if name.endswith(_ADDRESS_FORMS) or (len(name) == 2 and name[1] in _ADDRESS_CHARS):
+        return False
+    return not (len(name) == 2 and name[0] == name[1])
+
+
+_POSSEG = None
+
+
+def _tagger():  # type: ignore[no-untyped-def]
+    """jieba's part-of-speech tagger, loaded once per process and only when a sentence needs it (~1 s)."""
+    global _POSSEG
+    if _POSSEG is None:
+        import logging
+
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter in an editor's terminal
+        jieba.initialize()
+        _POSSEG = jieba.posseg
+    return _POSSEG
+
+
+_TAGGED: dict[str, tuple[tuple[int, str], ...]] = {}
+
+
+def _tagged_names(sentence: str) -> tuple[tuple[int, str], ...]:
+    """(offset, word) of every word jieba tags as a person's name (nr), memoised: notes repeat."""
+    hit = _TAGGED.get(sentence)
+    if hit is None:
+        out, at = [], 0
+        for pair in _tagger().cut(sentence):
+            if pair.flag == "nr":
+                out.append((at, pair.word))
+            at += len(pair.word)
+        hit = _TAGGED[sentence] = tuple(out)
+    return hit
+
+
+def _child_sentences(text: str, everywhere: bool) -> Iterable[tuple[int, str]]:
+    """(offset, sentence) of the free text worth reading: YAML comment and alias lines left out."""
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith(("#", "<!--")) or _ALIAS_KEY_LINE.match(line):
+            continue
+        if not any(_HAN_MIN <= c <= _HAN_MAX for c in line):
+            continue
+        for m in _SENTENCE.finditer(line):
+            sentence = m.group(0)
+            if everywhere or _CHILD_CUE.search(sentence):
+                yield start + m.start(), sentence
+
+
+def _child_names(text: str, everywhere: bool) -> list[Finding]:
+    found: dict[int, Finding] = {}
+    for offset, sentence in _child_sentences(text, everywhere):
+        candidates: list[tuple[int, str]] = []
+        for rx in (_NAME_BEFORE_CUE, _NAME_AFTER_CUE):
+            for m in rx.finditer(sentence):
+                name = m.group("name")
+                # The name is the tail of the Han run before the cue: try 3, 2 (and 4 for compound) characters.
+                if rx is _NAME_BEFORE_CUE:
+                    for size in (4, 3, 2):
+                        tail = name[-size:]
+                        if len(tail) == size and _surname_of(tail):
+                            candidates.append((m.end("name") - size, tail))
+                            break
+                else:
+                    candidates.append((m.start("name"), name))
+        if any(c in SURNAMES for c in sentence):
+            candidates += [(at, w) for at, w in _tagged_names(sentence)]
+        for at, name in candidates:
+            before, after = sentence[max(0, at - 4) : at], sentence[at + len(name) :]
+            if not _looks_like_name(name, after):
+                continue
+            if _ROLE_BEFORE.search(before) or _ROLE_AFTER.match(after):
+                continue  # an adult in a public role: 团县委书记王建国, 王建国书记
+            start = offset + at
+            found.setdefault(start, Finding(start, start + len(name), CHILD_NAME, name, name))
+    return [found[k] for k in sorted(found)]
+
+
 # --------------------------------------------------------------------------- waivers
 
 _WAIVER_RE = re.compile(r"privacy-ok[ \t]*[:：](?P<body>[^\n]*)")  # after "#" or "<!--", checked in code
@@ -405,6 +550,7 @@ _REASON_TRIM = " \t\u3000\r:：,，;；-—–"
 _YAML_KEY = re.compile(r"[ \t]*(?:-[ \t]+)*(?P<key>[A-Za-z_][\w.\-]*|\"[^\"\n]*\"|'[^'\n]*')[ \t]*:(?=[ \t]|$)")
 _ALIAS_LINE = re.compile(r"alias[ \t]*:[ \t]*(?P<val>[^\s#|>][^\n#]*?)[ \t]*(?:[ \t]#[^\n]*)?$", re.M)
 _ALIAS_KEY_HEAD = re.compile(r"[ \t]*(?:-[ \t]+)?(?P<head>[A-Za-z_]*)")  # "  captain_" before "alias:"
+_ALIAS_KEY_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[A-Za-z_]*alias[ \t]*:")
 
 # --------------------------------------------------------------------------- messages
 
@@ -447,6 +593,12 @@ _MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "a cottage record names a school: {shown}",
         "删除学校名称；可以写“在读小学”这类不指向具体学校的说法",
         "remove the school's name; a phrase like 在读小学 (attends primary school) is fine",
+    ),
+    CHILD_NAME: (
+        "描述孩子的文字中出现了像真实姓名的“{shown}”",
+        "text about a child holds what looks like a person's name: {shown}",
+        "改用化名（如“小雨”“阿明”）或写“一名孩子”；若是以公开职务出现的成年人，在名字前写明职务（如“团县委书记”）",
+        "use the alias (小雨, 阿明) or say 一名孩子 (a child); for an adult in a public role, put the role before the name",
     ),
     NAME_IN_ALIAS: (
         "化名“{shown}”像真实姓名（以姓氏“{surname}”开头）",
@@ -514,8 +666,10 @@ def _han_before(text: str, start: int, limit: int = 6) -> str:
     return text[i:start]
 
 
-def find(text: str, *, cottage: bool = False) -> list[Finding]:
-    """Every raw finding in ``text``, in order, overlapping ones dropped (the first rule wins)."""
+def find(text: str, *, cottage: bool = False, children: bool = False) -> list[Finding]:
+    """Every raw finding in ``text``, in order, overlapping ones dropped (the first rule wins).
+
+    ``children`` (implied by ``cottage``) adds the child-name rule."""
     found: list[Finding] = []
     ascii_only = text.isascii()  # O(1) in CPython: no Han text, no full-width digits
     if not ascii_only and any(c in text for c in _FULL_WIDTH_CHARS):
@@ -559,6 +713,8 @@ def find(text: str, *, cottage: bool = False) -> list[Finding]:
         if "School" in text or "Kindergarten" in text:
             for m in _SCHOOL_EN.finditer(text):
                 found.append(Finding(m.start(), m.end(), SCHOOL, m.group(0), m.group(0)))
+    if (cottage or children) and not ascii_only:
+        found += _child_names(text, everywhere=cottage)
     if len(found) < 2:
         return found
     # Drop findings overlapping an earlier (higher-priority) one. Kept spans never overlap,
@@ -716,6 +872,7 @@ def scan_source(
     text: str,
     *,
     cottage: bool = False,
+    children: bool = False,
     aliases: bool = False,
     known_waived: Collection[tuple[str, str]] = (),
 ) -> ScanResult:
@@ -723,7 +880,7 @@ def scan_source(
     with :func:`scan_alias`; ``known_waived`` holds :attr:`ScanResult.waived_keys` from the source
     files, so a finding waived in YAML is not reported again in the HTML built from it."""
     result = ScanResult()
-    found = find(text, cottage=cottage)
+    found = find(text, cottage=cottage, children=children)
     bad_aliases = _bad_alias_lines(text) if aliases and _is_yaml(file) and "alias" in text else []
     has_waivers = "privacy-ok" in text
     if not found and not bad_aliases and not has_waivers:
@@ -757,12 +914,14 @@ def scan_source(
     return result
 
 
-def scan_text(file: str, text: str, *, cottage: bool = False) -> tuple[list[ContentError], list[Waiver]]:
+def scan_text(file: str, text: str, *, cottage: bool = False,
+              children: bool = False) -> tuple[list[ContentError], list[Waiver]]:
     """Privacy findings in any text file, with in-file waivers applied.
 
-    ``cottage=True`` adds the rule that no school may be named anywhere in the file.
+    ``cottage=True`` adds the rule that no school may be named anywhere in the file and reads every
+    sentence as about a child; ``children=True`` adds the child-name rule for sentences that speak of a child.
     """
-    result = scan_source(file, text, cottage=cottage)
+    result = scan_source(file, text, cottage=cottage, children=children)
     return result.errors, result.waivers
 
 
@@ -834,7 +993,8 @@ def scan_image(file: str, data: bytes) -> list[ContentError]:
 
 def scan_tree(root: Path, *, aliases: bool = True) -> tuple[list[ContentError], list[Waiver]]:
     """Every file under ``root``: text files (by suffix, :data:`TEXT_SUFFIXES`) through :func:`scan_text`,
-    with ``cottage=True`` under a ``cottages/`` folder; images (:data:`IMAGE_SUFFIXES`) through
+    with ``cottage=True`` under a ``cottages/`` folder and ``children=True`` under one of
+    :data:`CHILDREN_FOLDERS`; images (:data:`IMAGE_SUFFIXES`) through
     :func:`scan_image`. Paths are reported relative to ``root``'s parent ("content/cottages/HC-001.yml").
 
     With ``aliases=True`` (default) YAML ``alias:`` and ``*_alias:`` values are also checked with
@@ -858,8 +1018,10 @@ def scan_tree(root: Path, *, aliases: bool = True) -> tuple[list[ContentError], 
                     text = path.read_text(encoding="utf-8-sig")
                 except (UnicodeDecodeError, OSError):
                     continue
-                cottage = "cottages" in path.relative_to(base).parts[:-1]
-                result = scan_source(rel, text, cottage=cottage, aliases=aliases)
+                folders = path.relative_to(base).parts[:-1]
+                cottage = "cottages" in folders
+                children = not CHILDREN_FOLDERS.isdisjoint(folders)
+                result = scan_source(rel, text, cottage=cottage, children=children, aliases=aliases)
                 errors += result.errors
                 waivers += result.waivers
     errors.sort()

@@ -8,6 +8,7 @@ core schema) and build plain Python values plus a map from field path to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -118,13 +119,7 @@ def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = f"{exc.context or ''} {exc.problem or ''}".strip()
-        errors.append(
-            ContentError(
-                file, line, col, "yaml.syntax", "",
-                f"YAML 格式错误：{problem}", f"YAML syntax error: {problem}",
-                "检查缩进、冒号和引号是否配对", "check indentation, colons and matching quotes",
-            )
-        )
+        errors.append(syntax_hint(file, text, line, col, problem))
     except yaml.YAMLError as exc:
         errors.append(ContentError(file, 1, 1, "yaml.syntax", "", f"YAML 格式错误：{exc}", f"YAML error: {exc}"))
     finally:
@@ -132,11 +127,58 @@ def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
     return src, errors
 
 
+# A key typed with the Chinese input method on: "township：方下镇" (full-width colon, no ASCII one).
+_FULL_WIDTH_KEY = re.compile(r"^[ ]*(?:-[ ]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t\u3000]*：", re.M)
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
+
+
+def syntax_hint(file: str, text: str, line: int, col: int, problem: str) -> ContentError:
+    """A parser error in editors' words: the common slips (full-width colon, tab, undefined alias) are named,
+    at the line where they are, with the fix; anything else keeps the parser's words."""
+    m = _FULL_WIDTH_KEY.search(text)
+    if m is not None and ":" not in text[m.start() : text.find("\n", m.start()) % (len(text) + 1)]:
+        at = text.count("\n", 0, m.start()) + 1
+        return ContentError(
+            file, at, m.end() - m.start(), "yaml.syntax", m.group("key"),
+            f"字段“{m.group('key')}”后面是中文全角冒号“：”，YAML 只认英文冒号", f"the key {m.group('key')!r} is followed by a full-width colon (：); YAML needs the ASCII colon",
+            f"把“：”改成英文冒号加一个空格：{m.group('key')}: ", f"type an ASCII colon and a space: {m.group('key')}: ")
+    t = _TAB_INDENT.search(text)
+    if t is not None:
+        at = text.count("\n", 0, t.start()) + 1
+        return ContentError(file, at, 1, "yaml.syntax", "", "这一行用 Tab 键缩进，YAML 只允许空格",
+                            "this line is indented with a tab; YAML allows spaces only",
+                            "把 Tab 换成两个空格（VS Code：右下角“Spaces: 2”）", "replace the tab with two spaces")
+    if "undefined alias" in problem:
+        lines = text.split("\n")
+        word = re.search(r"\*([^\s,\]}]+)", lines[line - 1][col - 1 :] if 0 < line <= len(lines) else "")
+        name = word.group(1) if word else ""
+        return ContentError(
+            file, line, col, "yaml.alias", "",
+            f"“*{name}”引用了一个不存在的锚点 “&{name}”", f"*{name} refers to an anchor &{name} that is not defined",
+            f"把 *{name} 换成实际的值（例如日期 2021-04-20），不要使用 & 和 * 写法",
+            f"write the value itself (such as the date 2021-04-20) instead of *{name}; avoid & and * in records")
+    return ContentError(file, line, col, "yaml.syntax", "", f"YAML 格式错误：{problem}", f"YAML syntax error: {problem}",
+                        "检查缩进、冒号和引号是否配对", "check indentation, colons and matching quotes")
+
+
 SCHEMA_POINTER = "# yaml-language-server: $schema=../../site_src/schemas/{kind}.schema.json\n"
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """PyYAML writes a value used twice (the same date object) as ``&id001`` ... ``*id001``: an editor
+    cannot read that, and deleting the first use breaks the second. Every value is written out in full."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_plain(data: Any) -> str:
+    """Plain YAML as editors write it: Chinese as is, field order kept, no anchors or aliases."""
+    return yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 def write_record(path: FilePath, kind: str, data: dict[str, Any]) -> None:
     """Write one record as editors keep it: the schema pointer, then plain YAML in field order."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    text = dump_plain(data)
     path.write_text(SCHEMA_POINTER.format(kind=kind) + text, encoding="utf-8")

@@ -181,7 +181,8 @@ def handle_file(item: tuple[str, str, str | None, bool]) -> FileResult:
             return res
     if suffix in privacy.TEXT_SUFFIXES:
         scan_text = text[1:] if text.startswith("\ufeff") else text
-        scanned = privacy.scan_source(name, scan_text, cottage=cottage, aliases=True)
+        children = not privacy.CHILDREN_FOLDERS.isdisjoint(Path(name).parts)
+        scanned = privacy.scan_source(name, scan_text, cottage=cottage, children=children, aliases=True)
         if scanned.errors:
             res.bad = True
         res.waivers = scanned.waivers

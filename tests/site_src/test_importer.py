@@ -91,3 +91,57 @@ def test_import_refuses_duplicate_ids_in_the_sheet(tmp_path: Path, content: Path
     ok, messages = import_cottages(write_csv(tmp_path, [GOOD[0], GOOD[0]]), content)
     assert not ok and "[import.duplicate_id]" in "\n".join(messages)
     assert cottage_files(content) == {"HC-001.yml"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_import_reads_utf8_with_or_without_bom_and_gbk(tmp_path: Path, content: Path, encoding: str) -> None:
+    path = tmp_path / "小屋名单 (2).csv"
+    path.write_bytes((HEADER + "".join(GOOD)).encode(encoding))
+    ok, messages = import_cottages(path, content)
+    assert ok, messages
+    assert check_content(content).records["cottage"]["HC-101"].township == "方下镇"
+
+
+def test_import_reads_excel_dates_and_skips_rows_of_only_commas(tmp_path: Path, content: Path) -> None:
+    rows = ["HC-104,demo,方下镇,小禾,8-10,disability,2022/3/1,2022年3月5日,,,,\n", ",,,,,,,,,,,\n", ",,,,,,,,,,,\n"]
+    ok, messages = import_cottages(write_csv(tmp_path, rows), content)
+    assert ok, messages
+    stages = check_content(content).records["cottage"]["HC-104"].stages
+    assert (str(stages.identified), str(stages.screened)) == ("2022-03-01", "2022-03-05")
+
+
+@pytest.mark.parametrize("band", ["11月12日", "2022/11/12"])
+def test_import_explains_excel_mangled_age_band(tmp_path: Path, content: Path, band: str) -> None:
+    row = f"HC-105,demo,方下镇,小禾,{band},disability,2022-03-01,,,,,\n"
+    ok, messages = import_cottages(write_csv(tmp_path, [*GOOD, row]), content)
+    text = "\n".join(messages)
+    assert not ok and "[import.age_band_excel]" in text and "11-12" in text and "cottages.csv:4:5:" in text
+    assert cottage_files(content) == {"HC-001.yml"}
+
+
+def test_import_make_target_quotes_its_argument() -> None:
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(repo), "import-cottages",
+                          "CSV=小屋名单 (2).csv"], capture_output=True, text=True, timeout=30, check=True)
+    assert 'import-cottages "小屋名单 (2).csv"' in run.stdout
+
+
+def test_import_reads_xlsx_with_serial_dates(tmp_path: Path, content: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    # Excel keeps dates as serial numbers; openpyxl gives them back as datetimes when the cell is date-formatted.
+    sheet.append(["HC-106", "demo", "方下镇", "小禾", "8-10", "disability", dt.datetime(2022, 3, 1), None, None,
+                  None, 9600, "是"])
+    path = tmp_path / "小屋名单.xlsx"
+    book.save(path)
+    ok, messages = import_cottages(path, content)
+    assert ok, messages
+    c = check_content(content).records["cottage"]["HC-106"]
+    assert (str(c.stages.identified), c.cost, c.example) == ("2022-03-01", 960000, True)

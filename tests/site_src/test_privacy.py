@@ -688,12 +688,88 @@ def test_samples() -> None:
         ("content/cottages/HC-900.yml", 10, "privacy.landline", "office"),
         ("content/cottages/HC-900.yml", 10, "privacy.waiver", ""),  # no rule named
         ("content/cottages/HC-900.yml", 11, "privacy.email", "contact"),
+        ("content/cottages/HC-900.yml", 12, "privacy.child_name", "activity_note"),
+        ("content/needs/need-900.yml", 3, "privacy.child_name", "description"),
         ("content/programmes/notes.md", 8, "privacy.phone", ""),
     ]
     assert [(w.file, w.line, w.rule) for w in waivers] == [
         ("content/cottages/HC-901.yml", 13, "privacy.landline"),
+        ("content/needs/need-900.yml", 7, "privacy.child_name"),
         ("content/programmes/notes.md", 6, "privacy.landline"),
     ]
+
+
+# --------------------------------------------------------------------------- children's names in free text
+
+CHILD_NAMES = [  # (text, the name found); each in a file of a kind that describes children
+    ("note: 张小明在六一文艺汇演上表演了诗朗诵", "张小明"),
+    ("description: 李思琪（9岁）需要课业辅导", "李思琪"),
+    ("description: 李思琪(9岁)需要课业辅导", "李思琪"),
+    ("summary: 小朋友刘洋洋参加了夏令营", "刘洋洋"),
+    ("summary: 陈静同学在活动中获奖", "陈静"),
+    ("body: 欧阳娜娜（十岁）收到了新书桌", "欧阳娜娜"),
+    ("body: 留守儿童王芳和志愿者一起过生日", "王芳"),
+]
+CHILD_NAME_NEAR_MISSES = [
+    "note: 小雨在六一文艺汇演上表演了诗朗诵",  # an alias
+    "description: 王某（9岁）需要课业辅导",  # masked
+    "description: 李×（9岁）需要课业辅导",
+    "title: 白水洋镇为留守儿童开展心理陪伴",  # a place
+    "title: 孩子们在朱家村参加图书漂流",
+    "summary: 张家洼街道的孩子们收到了图书",
+    "summary: 团县委书记王建国看望留守儿童",  # an adult in a public role
+    "summary: 王建国书记看望孩子们",
+    "summary: 李老师带孩子们读书",  # a form of address
+    "summary: 王阿姨给孩子讲故事",
+    "summary: 志愿者为12岁的孩子送去书桌",
+    "summary: 朵朵（9岁）喜欢画画",  # a repeated pet name
+]
+
+
+@pytest.mark.parametrize(("text", "name"), CHILD_NAMES)
+def test_child_name_in_free_text_is_refused(text: str, name: str) -> None:
+    if text.startswith("note:"):  # activity notes live in cottage files, where every sentence is about the child
+        (err,), _ = scan_text("content/cottages/HC-001.yml", text, cottage=True)
+    else:
+        (err,), _ = scan_text("content/needs/need-001.yml", text, children=True)
+    assert err.rule == "privacy.child_name" and name in err.zh and err.fix_zh and err.fix_en
+    assert err.column == text.index(name) + 1
+
+
+@pytest.mark.parametrize("text", CHILD_NAME_NEAR_MISSES)
+def test_child_name_near_misses_pass(text: str) -> None:
+    assert scan_text("content/cottages/HC-001.yml", text, cottage=True) == ([], [])
+    assert scan_text("content/needs/need-001.yml", text, children=True) == ([], [])
+
+
+def test_child_name_needs_a_child_in_the_sentence_outside_cottage_files() -> None:
+    # A programme page naming an adult without a role: not about a child, so not this rule's business.
+    assert scan_text("content/programmes/laiwu.yml", "story: 张建华参加了项目评审会", children=True) == ([], [])
+    # In a cottage file the whole record is about one child.
+    (err,), _ = scan_text("content/cottages/HC-001.yml", "note: 张建华参加了图书漂流", cottage=True)
+    assert err.rule == "privacy.child_name"
+
+
+def test_child_name_not_read_in_comments_or_aliases() -> None:
+    text = "# 张小明的档案已删除\nalias: 小雨\n"
+    assert scan_text("content/cottages/HC-001.yml", text, cottage=True) == ([], [])
+
+
+def test_child_name_waived_in_the_file_with_a_reason() -> None:
+    text = "summary: 感谢陈静同学辅导孩子们  # privacy-ok: child_name 成年志愿者，本人同意公开\n"
+    errors, waivers = scan_text("content/needs/need-001.yml", text, children=True)
+    assert errors == [] and [w.rule for w in waivers] == ["privacy.child_name"]
+
+
+def test_child_name_only_in_files_about_children() -> None:
+    text = "summary: 陈静同学在活动中获奖\n"
+    assert scan_text("content/organisations/x.yml", text) == ([], [])
+    assert rules_of(text, file="content/needs/x.yml") == []  # scan_text alone: the caller says what the file is
+
+
+def test_child_name_demo_content_passes() -> None:
+    errors, _ = scan_tree(Path(__file__).resolve().parents[2] / "content")
+    assert [e for e in errors if e.rule == "privacy.child_name"] == []
 
 
 # --------------------------------------------------------------------------- every rule, every message

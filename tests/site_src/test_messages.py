@@ -1,0 +1,70 @@
+"""Messages editors meet: hints for the common slips, "did you mean", no machine-made YAML anchors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from site_src.yamlsrc import write_record
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_content_has_no_yaml_anchors() -> None:
+    # `&id001` / `*id001` are PyYAML's doing, not an editor's: deleting the first use breaks the second.
+    marked = [p.relative_to(REPO).as_posix() for p in sorted((REPO / "content").rglob("*.yml"))
+              if "&id0" in p.read_text(encoding="utf-8") or "*id0" in p.read_text(encoding="utf-8")]
+    assert marked == []
+
+
+def test_written_records_have_no_yaml_anchors(tmp_path: Path) -> None:
+    day = dt.date(2021, 4, 20)
+    path = tmp_path / "x.yml"
+    write_record(path, "need", {"claim_opens": day, "stages": {"published": day}})
+    text = path.read_text(encoding="utf-8")
+    assert "&" not in text and "*" not in text
+    assert text.count("2021-04-20") == 2
+
+
+def _only_error(text: str):  # type: ignore[no-untyped-def]
+    from site_src.yamlsrc import load_text
+
+    _, errors = load_text("content/cottages/HC-001.yml", text)
+    assert len(errors) == 1, [e.text() for e in errors]
+    return errors[0]
+
+
+def test_full_width_colon_gets_a_hint_at_its_line() -> None:
+    err = _only_error("id: HC-001\ntownship：方下镇\nalias: 小雨\n")
+    assert (err.line, err.column, err.field) == (2, 9, "township")
+    assert "全角冒号" in err.zh and "full-width colon" in err.en and "township: " in err.fix_en
+    assert "simple key" not in err.en  # not the parser's words
+
+
+def test_tab_indent_gets_a_hint() -> None:
+    err = _only_error("id: HC-001\nstages:\n\tidentified: 2021-01-01\n")
+    assert err.line == 3 and "Tab" in err.zh and "tab" in err.en
+
+
+def test_undefined_alias_gets_alias_advice_not_indentation() -> None:
+    err = _only_error("id: HC-001\nstages:\n  identified: *id001\n")
+    assert err.rule == "yaml.alias" and "*id001" in err.zh and "&id001" in err.en
+    assert "缩进" not in err.fix_zh and "indentation" not in err.fix_en
+
+
+def test_rename_advice_never_points_at_an_existing_file(tmp_path: Path) -> None:
+    import shutil
+
+    from site_src.loader import load
+
+    root = tmp_path / "content"
+    shutil.copytree(REPO / "tests" / "site_src" / "examples" / "valid" / "content", root)
+    folder = root / "cottages"
+    original = (folder / "HC-001.yml").read_text(encoding="utf-8")
+    (folder / "HC-002.yml").write_text(original, encoding="utf-8")  # a copy that still says id: HC-001
+    (err,) = [e for e in load(root).report.errors if e.rule == "record.file_name"]
+    assert "HC-001.yml already exists" in err.fix_en and "change the id to 'HC-002'" in err.fix_en
+    assert "rename" not in err.fix_en
+    (folder / "HC-001.yml").unlink()
+    (err,) = [e for e in load(root).report.errors if e.rule == "record.file_name"]
+    assert "rename the file to HC-001.yml" in err.fix_en
