@@ -263,8 +263,19 @@ def payment_notification():
     raises=(UnknownPledge, ServiceBusy),
 )
 def admin_get_pledge(pledge_id):
-    auth.require(_request().headers, "operator")
-    return pledges.operator_view(services.ledger().pledge_item(pledge_id))
+    principal = auth.require(_request().headers, "operator")
+    item = services.ledger().pledge_item(pledge_id)
+    auth.require_in(principal, "operator", _pledge_programme(item))
+    return pledges.operator_view(item)
+
+
+def _pledge_programme(item):
+    """The programme a pledge belongs to: its project's, by the catalogue."""
+    return catalogue.load().project(item["project_id"]).programme_id
+
+
+def _require_pledge_scope(principal, pledge_id):
+    auth.require_in(principal, "operator", _pledge_programme(services.ledger().pledge_item(pledge_id)))
 
 
 @app.endpoint(
@@ -278,8 +289,9 @@ def admin_get_pledge(pledge_id):
 )
 def admin_confirm_paid(pledge_id):
     request = _request()
-    auth.require(request.headers, "operator")
+    principal = auth.require(request.headers, "operator")
     body = pledges.parse_operator_note(optional_json(request), "payment_ref")
+    _require_pledge_scope(principal, pledge_id)
     item = services.ledger().confirm_paid(pledge_id, payment_ref=body)
     return pledges.operator_view(item)
 
@@ -295,8 +307,9 @@ def admin_confirm_paid(pledge_id):
 )
 def admin_cancel(pledge_id):
     request = _request()
-    auth.require(request.headers, "operator")
+    principal = auth.require(request.headers, "operator")
     reason = pledges.parse_operator_note(optional_json(request), "reason")
+    _require_pledge_scope(principal, pledge_id)
     return pledges.operator_view(services.ledger().cancel(pledge_id, reason=reason))
 
 
@@ -311,8 +324,9 @@ def admin_cancel(pledge_id):
 )
 def admin_export():
     request = _request()
-    auth.require(request.headers, "operator")
-    rows = public.export_rows(services.ledger(), catalogue.load(), request.query_params)
+    principal = auth.require(request.headers, "operator")
+    scope = principal.programmes("operator")
+    rows = public.export_rows(services.ledger(), catalogue.load(), request.query_params, scope)
     return text_response(exports.pledges_csv(rows), "text/csv; charset=utf-8", "pledges.csv")
 
 
@@ -325,7 +339,8 @@ def admin_export():
     raises=(UnknownCampaign, CampaignStillOpen, ServiceBusy),
 )
 def admin_settle(campaign_id):
-    auth.require(_request().headers, "admin")
+    principal = auth.require(_request().headers, "admin")
+    auth.require_in(principal, "admin", catalogue.load().campaign(campaign_id).programme_id)
     summary = settlement.settle(services.ledger(), catalogue.load(), campaign_id)
     return text_response(settlement.to_yaml(summary), YAML, f"{campaign_id}.yaml")
 
@@ -339,8 +354,8 @@ def admin_settle(campaign_id):
     raises=(UnknownCampaign, NotFound, ServiceBusy),
 )
 def admin_settlement(campaign_id):
-    auth.require(_request().headers, "operator")
-    catalogue.load().campaign(campaign_id)
+    principal = auth.require(_request().headers, "operator")
+    auth.require_in(principal, "operator", catalogue.load().campaign(campaign_id).programme_id)
     summary = settlement.frozen(services.ledger(), campaign_id)
     return text_response(settlement.to_yaml(summary), YAML, f"{campaign_id}.yaml")
 
@@ -408,7 +423,8 @@ def claim_need(need_id):
     raises=(UnknownNeed, ServiceBusy),
 )
 def admin_need_claims(need_id):
-    auth.require(_request().headers, "operator")
+    principal = auth.require(_request().headers, "operator")
+    auth.require_in(principal, "operator", catalogue.load().need(need_id).programme_id)
     return claims.history(services.ledger(), catalogue.load(), need_id)
 
 
@@ -442,6 +458,7 @@ def _decide(need_id, decision):
     request = _request()
     principal = auth.require(request.headers, "operator")
     claim_id, reason = claims.parse_decision(optional_json(request))
+    auth.require_in(principal, "operator", catalogue.load().need(need_id).programme_id)
     item = claims.decide(services.ledger(), catalogue.load(), need_id, decision, principal, claim_id, reason)
     return claims.operator_view(item)
 
@@ -455,8 +472,8 @@ def _decide(need_id, decision):
     raises=(ServiceBusy,),
 )
 def admin_export_claims():
-    auth.require(_request().headers, "operator")
-    text = claims.export_yaml(services.ledger(), catalogue.load())
+    principal = auth.require(_request().headers, "operator")
+    text = claims.export_yaml(services.ledger(), catalogue.load(), principal.programmes("operator"))
     return text_response(text, YAML, "claims.yaml")
 
 
@@ -539,5 +556,6 @@ def programme_visit_stats(programme_id):
 )
 def admin_overdue_visits():
     request = _request()
-    auth.require(request.headers, "operator")
-    return visits.overdue(services.ledger(), catalogue.load(), visits.parse_days(request.query_params))
+    principal = auth.require(request.headers, "operator")
+    days = visits.parse_days(request.query_params)
+    return visits.overdue(services.ledger(), catalogue.load(), days, principal.programmes("operator"))

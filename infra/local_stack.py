@@ -205,13 +205,24 @@ def seed_demo(api_url: str, catalogue: dict[str, Any]) -> int:
 
 
 def local_tokens(state_dir: Path, catalogue: dict[str, Any]) -> dict[str, str]:
-    """Tokens for trying the private routes locally: one operator, one admin, one per volunteer team.
+    """Tokens for trying the private routes locally: an operator and an admin of each demo programme,
+    the platform admin, and one per volunteer team (roles as on AWS, see chalicelib/auth.py).
 
     Made once (random) and kept in ``.local-state/tokens.json``; the API gets only their digests.
     """
     path = state_dir / TOKENS_FILE
     tokens: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    roles = ["operator", "admin"] + [f"team:{t}" for t in sorted(catalogue.get("volunteer_teams", {}))]
+    tokens = {role: token for role, token in tokens.items() if role != "operator"}  # the unscoped role is gone
+    programmes = sorted(
+        {
+            e.get("programme_id")
+            for kind in ("projects", "campaigns", "needs", "cottages")
+            for e in catalogue.get(kind, {}).values()
+        }
+        - {None}
+    )
+    roles = [f"{kind}:{p}" for p in programmes for kind in ("operator", "admin")] + ["admin"]
+    roles += [f"team:{t}" for t in sorted(catalogue.get("volunteer_teams", {}))]
     changed = False
     for role in roles:
         if role not in tokens:
@@ -224,8 +235,15 @@ def local_tokens(state_dir: Path, catalogue: dict[str, Any]) -> dict[str, str]:
     return tokens
 
 
+#: Local operator and admin tokens expire too (the API refuses a staff token without an expiry).
+LOCAL_STAFF_EXPIRES = "2099-01-01T00:00:00+08:00"
+
+
 def token_digests(tokens: dict[str, str]) -> str:
-    return json.dumps({hashlib.sha256(token.encode()).hexdigest(): role for role, token in tokens.items()})
+    def entry(role: str) -> Any:
+        return role if role.startswith("team:") else {"role": role, "expires": LOCAL_STAFF_EXPIRES}
+
+    return json.dumps({hashlib.sha256(token.encode()).hexdigest(): entry(role) for role, token in tokens.items()})
 
 
 # ---- the site ------------------------------------------------------------------------------------
@@ -374,7 +392,9 @@ class Stack:
             )
         )
         if self.tokens:
-            self.log(f"  tokens         {self.state_dir / TOKENS_FILE} (operator, admin, one per volunteer team)")
+            self.log(
+                f"  tokens         {self.state_dir / TOKENS_FILE} (operator:/admin:<programme> per demo programme, admin, one per volunteer team)"
+            )
 
     def _start_site(self) -> None:
         if self.static is not None:

@@ -263,12 +263,17 @@ def history(ledger: Ledger, catalogue: Catalogue, need_id: str) -> dict[str, Any
     return {"need_id": need_id, "claims": [operator_view(r) for r in rows]}
 
 
-def export_yaml(ledger: Ledger, catalogue: Catalogue) -> str:
+def export_yaml(ledger: Ledger, catalogue: Catalogue, programmes: frozenset[str] | None = None) -> str:
     """Approved claims of needs still ``published`` in content/, as the fields editors set on each need.
 
-    Public fields only (claimed_by, stages.claimed): this text goes into content/.
+    Public fields only (claimed_by, stages.claimed): this text goes into content/. Only needs of
+    ``programmes`` (the caller's; None: all).
     """
-    published = [nid for nid, n in catalogue.needs.items() if n.stage == "published"]
+    published = [
+        nid
+        for nid, n in catalogue.needs.items()
+        if n.stage == "published" and (programmes is None or n.programme_id in programmes)
+    ]
     approved = {nid: h for nid, h in holds(ledger, published).items() if h.get("status") == "approved"}
     now = ledger.now()
     entries = []

@@ -266,6 +266,30 @@ class TokenExpired(Unauthorized):
     zh, en = "这个令牌已过期，请向管理员申请新的令牌", "this token has expired; ask an operator for a new one"
 
 
+class UnscopedRole(Forbidden):
+    code = "unscoped_role"
+    zh = "不再接受不限项目群的 operator 角色，请向平台管理员换领 operator:<项目群编号> 令牌"
+    en = "the unscoped operator role is no longer accepted; ask a platform admin for an operator:<programme_id> token"
+
+
+class OtherProgramme(Forbidden):
+    code = "other_programme"
+    zh = "这个令牌的角色不包括这条记录所属的项目群"
+    en = "this token's role does not cover the programme this record belongs to"
+
+
+class TokenMapInvalid(NotConfigured):
+    code = "token_map_invalid"
+
+    def __init__(self, refs: list[str]) -> None:
+        joined = ", ".join(refs)
+        super().__init__(
+            f"令牌表中的操作员/管理员令牌必须有 expires（到期时间），缺少的条目：{joined}（摘要前 8 位）",
+            f"every operator and admin entry of the token map needs an expires; these lack one: {joined}"
+            " (first 8 digits of the digest)",
+        )
+
+
 class UnregisteredTeam(Forbidden):
     code = "unregistered_team"
     zh, en = "这个志愿服务队未在目录中登记", "this volunteer team is not registered in the catalogue"

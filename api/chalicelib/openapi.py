@@ -353,7 +353,7 @@ COMMON = (E.InternalError, E.CatalogueMissing, E.MethodNotAllowed)
 #: Every route with a JSON request body can answer these.
 BODY_ERRORS = (E.InvalidJson, E.InvalidBody, E.BodyTooLarge, E.UnsupportedMediaType, E.UnknownField)
 #: Every route that takes a bearer token can answer these.
-TOKEN_ERRORS = (E.Unauthorized, E.TokenExpired, E.Forbidden)
+TOKEN_ERRORS = (E.Unauthorized, E.TokenExpired, E.Forbidden, E.UnscopedRole, E.OtherProgramme, E.TokenMapInvalid)
 
 
 @dataclass(frozen=True)
@@ -371,8 +371,16 @@ ACCESS = {
         Access("public", token=False),
         # the payment provider: no token, an HMAC signature over the body instead
         Access("signature", token=False),
-        Access("operator", token=True, description="Role: operator (admin may do everything)."),
-        Access("admin", token=True, description="Role: admin (admin may do everything)."),
+        Access(
+            "operator",
+            token=True,
+            description="Roles: operator:<programme_id> or admin:<programme_id> of the record's programme, or admin.",
+        ),
+        Access(
+            "admin",
+            token=True,
+            description="Roles: admin:<programme_id> of the record's programme, or admin (platform-wide).",
+        ),
         Access(
             "team",
             token=True,
@@ -381,7 +389,10 @@ ACCESS = {
         Access(
             "team_or_operator",
             token=True,
-            description="Role: team:<team_id> of the volunteer team paired with this cottage, or operator/admin.",
+            description=(
+                "Roles: team:<team_id> of the volunteer team paired with this cottage, or"
+                " operator:/admin:<programme_id> of the cottage's programme, or admin."
+            ),
         ),
     )
 }

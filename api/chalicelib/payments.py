@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import errors, fields
+from . import errors, fields, settings
 
 WINDOW_SECONDS = 300
 TIMESTAMP_HEADER = "x-qingyi-timestamp"
@@ -35,10 +34,7 @@ class Notification:
 
 
 def secret() -> bytes:
-    value = os.environ.get("QINGYI_PAYMENT_SECRET", "")
-    if not value:
-        raise errors.NotConfigured("未配置支付通知密钥", "QINGYI_PAYMENT_SECRET is not set")
-    return value.encode("utf-8")
+    return settings.payment_secret().encode("utf-8")
 
 
 def sign(key: bytes, timestamp: str, raw_body: bytes) -> str:

@@ -142,21 +142,35 @@ def _decode_cursor(cursor: str) -> str:
     return text
 
 
-def export_rows(ledger: Ledger, catalogue: Catalogue, params: dict[str, str] | None) -> list[dict[str, Any]]:
-    """Pledges for the operator export: one project, one campaign, or everything, oldest first."""
+def export_rows(
+    ledger: Ledger, catalogue: Catalogue, params: dict[str, str] | None, programmes: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Pledges for the operator export: one project, one campaign, or everything, oldest first.
+
+    ``programmes`` are the caller's (None: all). A project or campaign of another programme is
+    refused (403 other_programme); "everything" means every project of the caller's programmes.
+    """
     params = params or {}
     unknown = set(params) - {"project_id", "campaign_id"}
     if unknown or len(params) > 1:
         raise errors.InvalidQuery(
             "请只给出 project_id 或 campaign_id 之一", "give at most one of project_id or campaign_id"
         )
+
+    def mine(programme_id: str | None) -> bool:
+        return programmes is None or programme_id in programmes
+
     if "project_id" in params:
-        catalogue.project(params["project_id"])
+        if not mine(catalogue.project(params["project_id"]).programme_id):
+            raise errors.OtherProgramme()
         project_ids = [params["project_id"]]
     elif "campaign_id" in params:
-        project_ids = list(catalogue.campaign(params["campaign_id"]).project_ids)
+        campaign = catalogue.campaign(params["campaign_id"])
+        if not mine(campaign.programme_id):
+            raise errors.OtherProgramme()
+        project_ids = list(campaign.project_ids)
     else:
-        project_ids = list(catalogue.projects)
+        project_ids = [pid for pid, p in catalogue.projects.items() if mine(p.programme_id)]
     rows = [r for pid in project_ids for r in ledger.pledges_of_project(pid)]
     if "campaign_id" in params:
         rows = [r for r in rows if r.get("campaign_id") == params["campaign_id"]]

@@ -103,9 +103,11 @@ def parse_visit(data: dict[str, Any], today: date) -> VisitRequest:
 
 
 def authorize(principal: Principal, cottage: Cottage) -> None:
-    """Operators, or the team paired with this cottage; nobody else reads or writes its book."""
-    if principal.may("operator"):
+    """Operators of the cottage's programme, or the team paired with it; nobody else uses its book."""
+    if principal.may_in("operator", cottage.programme_id):
         return
+    if principal.may("operator"):
+        raise errors.OtherProgramme()
     if principal.team_id is not None and principal.team_id == cottage.team_id:
         return
     raise errors.Forbidden(
@@ -150,7 +152,7 @@ def log_visit(
             **response,
             "programme_id": programme_id,
             "team_id": cottage.team_id,
-            "logged_by": principal.role,
+            "logged_by": principal.acting_role("operator", cottage.programme_id),
             "token_ref": principal.token_ref,
             "what_was_done": request.what_was_done,
             "child_asked_for": request.child_asked_for,
@@ -287,10 +289,17 @@ def parse_days(params: dict[str, str] | None) -> int:
     return int(raw)
 
 
-def overdue(ledger: Ledger, catalogue: Catalogue, days: int) -> dict[str, Any]:
-    """Paired cottages whose last visit is more than ``days`` days ago (or never), longest first."""
+def overdue(
+    ledger: Ledger, catalogue: Catalogue, days: int, programmes: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Paired cottages whose last visit is more than ``days`` days ago (or never), longest first.
+
+    Only cottages of ``programmes`` (the caller's; None: all).
+    """
     today = beijing_today(ledger)
-    paired = {c.cottage_id: c for c in catalogue.cottages.paired()}
+    paired = {
+        c.cottage_id: c for c in catalogue.cottages.paired() if programmes is None or c.programme_id in programmes
+    }
     found = ledger.records.get_many([keys.visit_summary(cid) for cid in paired])
     rows: list[dict[str, Any]] = []
     for cid, cottage in sorted(paired.items()):

@@ -25,6 +25,21 @@ HERE = Path(__file__).parent
 WORKED = HERE / "catalogues" / "worked.json"
 OPERATOR_TOKEN = "operator-token-for-tests-only"
 ADMIN_TOKEN = "admin-token-for-tests-only"
+#: Operator and admin tokens must expire; the suite's clock stands in 2021.
+STAFF_EXPIRES = "2099-01-01T00:00:00+08:00"
+#: The worked catalogue's programmes; OPERATOR_TOKEN operates in all of them (one role each).
+WORKED_PROGRAMMES = ("laiwu", "linhai", "shunde")
+
+
+def staff_tokens(*extra_programmes: str) -> dict[str, object]:
+    """The operator (scoped to each worked programme and ``extra_programmes``) and the platform admin."""
+    roles = [f"operator:{p}" for p in (*WORKED_PROGRAMMES, *extra_programmes)]
+    return {
+        digest(OPERATOR_TOKEN): {"roles": roles, "expires": STAFF_EXPIRES},
+        digest(ADMIN_TOKEN): {"role": "admin", "expires": STAFF_EXPIRES},
+    }
+
+
 PAYMENT_SECRET = "payment-secret-for-tests-only"
 INSIDE = "2021-09-07T10:00:00+08:00"  # inside every worked campaign's window (the evening one is closed)
 
@@ -44,9 +59,9 @@ def base_env(monkeypatch: pytest.MonkeyPatch, table: str | None = None) -> None:
     monkeypatch.setenv("QINGYI_SOURCE_HEADER", "X-Test-Source")
     monkeypatch.setenv("QINGYI_SITE_ORIGINS", "https://qingyi.example.org,http://127.0.0.1:8000")
     monkeypatch.setenv("QINGYI_PAYMENT_SECRET", PAYMENT_SECRET)
-    monkeypatch.setenv(
-        "QINGYI_OPERATOR_TOKENS", json.dumps({digest(OPERATOR_TOKEN): "operator", digest(ADMIN_TOKEN): "admin"})
-    )
+    monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", json.dumps(staff_tokens()))
+    monkeypatch.delenv("QINGYI_OPERATOR_TOKENS_PARAMETER", raising=False)
+    monkeypatch.delenv("QINGYI_PAYMENT_SECRET_PARAMETER", raising=False)
     monkeypatch.delenv("QINGYI_DYNAMODB_ENDPOINT", raising=False)
     if table:
         monkeypatch.setenv("QINGYI_TABLE", table)

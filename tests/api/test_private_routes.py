@@ -216,7 +216,9 @@ def test_an_unreadable_token_map_refuses_everyone(vapi: Any, monkeypatch: pytest
         assert_refused(
             vapi.get("/admin/cottages/overdue-visits", headers=bearer(OPERATOR_TOKEN)), 401, "unauthorized", raw
         )
-    bad_expiry = {hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest(): {"role": "operator", "expires": "someday"}}
+    bad_expiry = {
+        hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest(): {"role": "operator:hope-test", "expires": "someday"}
+    }
     monkeypatch.setenv("QINGYI_OPERATOR_TOKENS", json.dumps(bad_expiry))
     assert_refused(
         vapi.get("/admin/cottages/overdue-visits", headers=bearer(OPERATOR_TOKEN)), 401, "token_expired", "bad expiry"

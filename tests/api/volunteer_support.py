@@ -19,7 +19,14 @@ from moto import mock_aws
 
 from infra.local_api import speed_up_moto_transactions
 from infra.tables import create_tables
-from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, WORKED, base_env, digest
+from tests.api.conftest import (
+    STAFF_EXPIRES,
+    WORKED,
+    WORKED_PROGRAMMES,
+    base_env,
+    digest,
+    staff_tokens,
+)
 
 TEAM_A = "vt-a"
 TEAM_B = "vt-b"
@@ -30,7 +37,13 @@ UNREGISTERED_TOKEN = "team-unregistered-token-for-tests"
 EXPIRED_TEAM_TOKEN = "team-a-expired-token-for-tests"
 EXPIRED_OPERATOR_TOKEN = "operator-expired-token-for-tests"
 LATER_OPERATOR_TOKEN = "operator-expiring-later-for-tests"
+OUTSIDE_OPERATOR_TOKEN = "operator-of-another-programme-for-tests"
+OUTSIDE_ADMIN_TOKEN = "admin-of-another-programme-for-tests"
+LEGACY_OPERATOR_TOKEN = "operator-unscoped-legacy-for-tests"
+OUTSIDE_PROGRAMME = "shunde"  # in the worked catalogue, but holds no need, cottage or laiwu pledge
 PROGRAMME = "hope-test"
+#: The programmes of the needs ("linhai-test") and cottages (PROGRAMME) below.
+VOLUNTEER_PROGRAMMES = ("linhai-test", PROGRAMME)
 
 
 def racer_token(team_id: str) -> str:
@@ -88,15 +101,19 @@ def catalogue_dict() -> dict[str, Any]:
 
 
 def token_map() -> dict[str, Any]:
+    scoped = [f"operator:{p}" for p in (*WORKED_PROGRAMMES, *VOLUNTEER_PROGRAMMES)]
     tokens: dict[str, Any] = {
-        digest(OPERATOR_TOKEN): "operator",
-        digest(ADMIN_TOKEN): "admin",
+        **staff_tokens(*VOLUNTEER_PROGRAMMES),
+        # An operator of a programme that holds none of the records the tests touch.
+        digest(OUTSIDE_OPERATOR_TOKEN): {"role": f"operator:{OUTSIDE_PROGRAMME}", "expires": STAFF_EXPIRES},
+        digest(OUTSIDE_ADMIN_TOKEN): {"role": f"admin:{OUTSIDE_PROGRAMME}", "expires": STAFF_EXPIRES},
+        digest(LEGACY_OPERATOR_TOKEN): {"role": "operator", "expires": STAFF_EXPIRES},
         digest(TEAM_A_TOKEN): f"team:{TEAM_A}",
         digest(TEAM_B_TOKEN): {"role": f"team:{TEAM_B}"},
         digest(UNREGISTERED_TOKEN): "team:vt-not-in-catalogue",
         digest(EXPIRED_TEAM_TOKEN): {"role": f"team:{TEAM_A}", "expires": "2021-09-01T00:00:00+08:00"},
-        digest(EXPIRED_OPERATOR_TOKEN): {"role": "operator", "expires": "2021-09-07T09:59:59+08:00"},
-        digest(LATER_OPERATOR_TOKEN): {"role": "operator", "expires": "2021-09-08T00:00:00+08:00"},
+        digest(EXPIRED_OPERATOR_TOKEN): {"roles": scoped, "expires": "2021-09-07T09:59:59+08:00"},
+        digest(LATER_OPERATOR_TOKEN): {"roles": scoped, "expires": "2021-09-08T00:00:00+08:00"},
     }
     for team in RACERS:
         tokens[digest(racer_token(team))] = f"team:{team}"
