@@ -14,7 +14,7 @@
 #   AWS_CFN_EXEC_ROLE_ARN  role CloudFormation acts with (bootstrap stack output)
 #   AWS_ARTIFACT_BUCKET    bucket for the packaged Lambda code (bootstrap stack output)
 # and optionally SITE_DOMAIN + SITE_CERTIFICATE_ARN, API_DOMAIN + API_CERTIFICATE_ARN,
-# API_RATE_LIMIT, API_BURST_LIMIT, ALARM_EMAIL, PAYMENT_SECRET_VERSION_ID,
+# API_RATE_LIMIT, API_BURST_LIMIT, ALARM_EMAIL,
 # WARM_WRITE_UNITS + WARM_READ_UNITS (pre-warming for a giving day),
 # LEDGER_TABLE_OVERRIDE (the API on a restored table).
 set -euo pipefail
@@ -86,9 +86,8 @@ deploy_api() {
     --parameter-overrides \
       "Stage=$stage" \
       "SiteOrigin=$origin" \
-      "OperatorTokenHashes=/qingyi/$stage/operator-token-hashes" \
+      "OperatorTokenParameter=/qingyi/$stage/operator-token-hashes" \
       "PaymentSecretId=qingyi/$stage/payment-notification-secret" \
-      "PaymentSecretVersionId=${PAYMENT_SECRET_VERSION_ID:-}" \
       "ApiRateLimit=${API_RATE_LIMIT:-500}" \
       "ApiBurstLimit=${API_BURST_LIMIT:-1000}" \
       "ApiDomainName=${API_DOMAIN:-}" \

@@ -84,15 +84,33 @@ def test_function_settings_come_from_the_stacks_and_ssm(templates: dict[str, Any
         ]
     }
     assert env["QINGYI_SITE_ORIGINS"] == {"Ref": "SiteOrigin"}
-    assert env["QINGYI_OPERATOR_TOKENS"] == {"Ref": "OperatorTokenHashes"}
-    secret = json.dumps(env["QINGYI_PAYMENT_SECRET"])
-    assert "{{resolve:secretsmanager:${PaymentSecretId}:SecretString" in secret, (
-        "the HMAC key never sits in the template"
-    )
+    # Names only: the token hashes and the HMAC key are read at run time, never resolved into the environment.
+    assert env["QINGYI_OPERATOR_TOKENS_PARAMETER"] == {"Ref": "OperatorTokenParameter"}
+    assert env["QINGYI_PAYMENT_SECRET_PARAMETER"] == {"Ref": "PaymentSecretId"}
+    assert "QINGYI_OPERATOR_TOKENS" not in env and "QINGYI_PAYMENT_SECRET" not in env
+    assert "resolve:" not in json.dumps(env), "no secret is resolved into the function's environment"
     params = templates[stage]["Parameters"]
-    assert params["OperatorTokenHashes"]["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert params["OperatorTokenParameter"]["Type"] == "String"
+    assert params["OperatorTokenParameter"]["Default"].startswith("/"), "an SSM name (settings.py reads '/...' from SSM)"
+    assert not params["PaymentSecretId"]["Default"].startswith("/"), "a Secrets Manager name"
     assert params["Stage"]["AllowedValues"] == ["dev", "prod"]
     assert {"ApiDomainName", "ApiCertificateArn", "SiteOrigin"} <= set(params)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_role_reads_exactly_the_named_token_map_and_payment_key(stage: str) -> None:
+    """ssm:GetParameter and secretsmanager:GetSecretValue on the two names the environment holds, nothing wider."""
+    written = json.loads((API_DIR / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
+    by_sid = {s["Sid"]: s for s in written["Statement"]}
+    arn = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+    assert by_sid["TokenMap"]["Action"] == ["ssm:GetParameter"]
+    assert by_sid["TokenMap"]["Resource"] == {"Fn::Sub": arn % ("ssm", "parameter${OperatorTokenParameter}")}
+    assert by_sid["PaymentKey"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert by_sid["PaymentKey"]["Resource"] == {"Fn::Sub": arn % ("secretsmanager", "secret:${PaymentSecretId}-??????")}
+    for statement in written["Statement"]:
+        if any(a.startswith(("ssm:", "secretsmanager:")) for a in statement["Action"]):
+            assert statement["Sid"] in {"TokenMap", "PaymentKey", "PaymentProviderSecret"}, statement
+            assert "*" not in json.dumps(statement["Resource"]), statement
 
 
 # Settings the API reads that the stack deliberately leaves unset on AWS, and why.
@@ -103,6 +121,8 @@ UNSET_ON_AWS = {
     "QINGYI_SOURCE_HEADER": "behind API Gateway the source address comes from the request context, not a header",
     "QINGYI_CACHE_SECONDS": "the code's default (1.5 s) is the one wanted in production",
     "QINGYI_API_PORT": "the port of the local server (`make api`); Lambda has no port",
+    "QINGYI_OPERATOR_TOKENS": "the inline token map is for local runs; on AWS QINGYI_OPERATOR_TOKENS_PARAMETER names it",
+    "QINGYI_PAYMENT_SECRET": "the inline key is for local runs; on AWS QINGYI_PAYMENT_SECRET_PARAMETER names it",
 }
 
 

@@ -166,11 +166,13 @@ def test_policy_allows_no_more_than_the_store_can_call(stage: str) -> None:
         f"granted but never called: {granted - possible}; called but not granted: {possible - granted}"
     )
     # Only the store talks to AWS: any other call would need its own line in the policy.
-    # The provider secret has one (PaymentProviderSecret): secrets.py may read it.
+    # The provider secret has one (PaymentProviderSecret): secrets.py may read it; the token map
+    # and the payment notification key have theirs (TokenMap, PaymentKey): settings.py reads them.
     actions = {a for statement in _policy(stage) for a in statement["Action"]}
-    assert "secretsmanager:GetSecretValue" in actions
+    assert {"secretsmanager:GetSecretValue", "ssm:GetParameter"} <= actions
+    readers = {STORE, API_DIR / "chalicelib" / "secrets.py", API_DIR / "chalicelib" / "settings.py"}
     for path in [API_DIR / "app.py", *(API_DIR / "chalicelib").glob("*.py")]:
-        if path not in {STORE, API_DIR / "chalicelib" / "secrets.py"}:
+        if path not in readers:
             text = path.read_text(encoding="utf-8")
             assert not re.search(r"^\s*(import|from) boto(3|core)\b", text, flags=re.MULTILINE), (
                 f"{path.name} calls AWS itself"
