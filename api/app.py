@@ -8,6 +8,7 @@ ledger and api/VOLUNTEERS.md for the volunteer routes and their roles.
 """
 
 from chalicelib import (
+    audit,
     auth,
     catalogue,
     claims,
@@ -57,7 +58,7 @@ from chalicelib.errors import (
     UnknownTeamId,
     UnregisteredTeam,
 )
-from chalicelib.openapi import IDEMPOTENCY_KEY, PAYMENT_SIGNATURE, PAYMENT_TIMESTAMP, query
+from chalicelib.openapi import IDEMPOTENCY_KEY, PAYMENT_SIGNATURE, PAYMENT_TIMESTAMP, Param, query
 from chalicelib.web import (
     QingyiChalice,
     install,
@@ -325,8 +326,13 @@ def admin_cancel(pledge_id):
 def admin_export():
     request = _request()
     principal = auth.require(request.headers, "operator")
-    scope = principal.programmes("operator")
-    rows = public.export_rows(services.ledger(), catalogue.load(), request.query_params, scope)
+    scope, params, cat = principal.programmes("operator"), request.query_params or {}, catalogue.load()
+    rows = public.export_rows(services.ledger(), cat, params, scope)
+    if "project_id" in params:
+        scope = {cat.project(params["project_id"]).programme_id}
+    elif "campaign_id" in params:
+        scope = {cat.campaign(params["campaign_id"]).programme_id}
+    _audit(principal, "pledge_export.read", "GET /admin/exports/pledges.csv", scope, **params)
     return text_response(exports.pledges_csv(rows), "text/csv; charset=utf-8", "pledges.csv")
 
 
@@ -342,6 +348,8 @@ def admin_settle(campaign_id):
     principal = auth.require(_request().headers, "admin")
     auth.require_in(principal, "admin", catalogue.load().campaign(campaign_id).programme_id)
     summary = settlement.settle(services.ledger(), catalogue.load(), campaign_id)
+    programme = catalogue.load().campaign(campaign_id).programme_id
+    _audit(principal, "settlement.write", "POST /admin/campaigns/{campaign_id}/settle", [programme], campaign_id=campaign_id)
     return text_response(settlement.to_yaml(summary), YAML, f"{campaign_id}.yaml")
 
 
@@ -355,8 +363,10 @@ def admin_settle(campaign_id):
 )
 def admin_settlement(campaign_id):
     principal = auth.require(_request().headers, "operator")
-    auth.require_in(principal, "operator", catalogue.load().campaign(campaign_id).programme_id)
+    programme = catalogue.load().campaign(campaign_id).programme_id
+    auth.require_in(principal, "operator", programme)
     summary = settlement.frozen(services.ledger(), campaign_id)
+    _audit(principal, "settlement.read", "GET /admin/campaigns/{campaign_id}/settlement", [programme], campaign_id=campaign_id)
     return text_response(settlement.to_yaml(summary), YAML, f"{campaign_id}.yaml")
 
 
@@ -474,6 +484,7 @@ def _decide(need_id, decision):
 def admin_export_claims():
     principal = auth.require(_request().headers, "operator")
     text = claims.export_yaml(services.ledger(), catalogue.load(), principal.programmes("operator"))
+    _audit(principal, "claim_export.read", "GET /admin/exports/claims.yaml", principal.programmes("operator"))
     return text_response(text, YAML, "claims.yaml")
 
 
@@ -505,6 +516,9 @@ def log_visit(cottage_id):
     body = request_json(request)
     visit = visits.parse_visit(body, visits.beijing_today(ledger))
     response = visits.log_visit(ledger, cat, cottage_id, principal, visit, key, idempotency.fingerprint(body))
+    programme = [cat.cottage(cottage_id).programme_id]
+    _audit(principal, "visit_book.write", "POST /cottages/{cottage_id}/visits", programme, cottage_id=cottage_id,
+           visit_id=response["visit_id"])
     return json_response(response, 201)
 
 
@@ -517,8 +531,16 @@ def log_visit(cottage_id):
     raises=(UnknownCottage, ServiceBusy),
 )
 def visit_book(cottage_id):
-    principal = auth.identify(_request().headers)
-    return visits.book(services.ledger(), catalogue.load(), cottage_id, principal)
+    principal, cat = auth.identify(_request().headers), catalogue.load()
+    book = visits.book(services.ledger(), cat, cottage_id, principal)
+    _audit(principal, "visit_book.read", "GET /cottages/{cottage_id}/visits", [cat.cottage(cottage_id).programme_id],
+           cottage_id=cottage_id)
+    return book
+
+
+def _audit(principal, action, route, programmes, **resource):
+    """Record who read or wrote private records before the answer leaves (see chalicelib/audit.py)."""
+    audit.record(services.ledger().records, principal, action, route, programmes, **resource)
 
 
 @app.endpoint(
@@ -559,3 +581,29 @@ def admin_overdue_visits():
     principal = auth.require(request.headers, "operator")
     days = visits.parse_days(request.query_params)
     return visits.overdue(services.ledger(), catalogue.load(), days, principal.programmes("operator"))
+
+
+@app.endpoint(
+    "GET",
+    "/admin/audit",
+    "The audit trail of one programme (programme_id, or * for platform-wide reads): newest first",
+    access="operator",
+    params=(
+        Param("programme_id", "query", {"type": "string", "minLength": 1, "maxLength": 64}, required=True),
+        query("limit", {"type": "integer", "minimum": 1, "maximum": audit.MAX_LIMIT}),
+        query("cursor", {"type": "string", "maxLength": 200}),
+    ),
+    returns="AuditPage",
+    raises=(InvalidQuery, UnknownProgramme, ServiceBusy),
+)
+def admin_audit():
+    request = _request()
+    principal = auth.require(request.headers, "operator")
+    params = request.query_params or {}
+    programme_id = params.get("programme_id")
+    if not programme_id:
+        raise InvalidQuery("缺少查询参数 programme_id", "the query parameter programme_id is required")
+    if programme_id != audit.ALL_PROGRAMMES and programme_id not in catalogue.load().programme_ids:
+        raise UnknownProgramme()
+    auth.require_in(principal, "operator", None if programme_id == audit.ALL_PROGRAMMES else programme_id)
+    return audit.page(services.ledger().records, programme_id, params)

@@ -118,3 +118,19 @@ def visit_summary(cottage_id: str) -> Key:
 def programme_visits(programme_id: str) -> str:
     """The gsi1 partition holding a programme's visit summaries."""
     return f"VISITS#{programme_id}"
+
+
+# ---- audit trail (api/TABLE.md) ----
+
+
+def audit_partition(programme_id: str) -> str:
+    """One programme's audit trail; ``*`` holds what a platform admin read across every programme."""
+    return f"AUDIT#{programme_id}"
+
+
+AUDIT_PREFIX = "AT#"
+
+
+def audit_entry(programme_id: str, at: str, entry_id: str) -> Key:
+    """One audited read or write, sorted by time (ISO 8601, Beijing) within the programme."""
+    return (audit_partition(programme_id), f"{AUDIT_PREFIX}{at}#{entry_id}")

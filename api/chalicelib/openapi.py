@@ -314,6 +314,27 @@ SCHEMAS: dict[str, Any] = {
         },
         ["programme_id", "cottages", "visited_at_least_monthly", "monthly_percent", "months"],
     ),
+    "AuditPage": _obj(
+        {
+            "programme_id": STR,
+            "entries": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "at": TIME,
+                        "token_ref": STR,
+                        "role": STR,
+                        "action": STR,
+                        "route": STR,
+                        "resource": {"type": "object", "additionalProperties": STR},
+                    },
+                    ["at", "token_ref", "role", "action", "route", "resource"],
+                ),
+            },
+            "next_cursor": {"type": ["string", "null"]},
+        },
+        ["programme_id", "entries", "next_cursor"],
+    ),
     "OverdueVisits": _obj(
         {
             "as_of": TIME,

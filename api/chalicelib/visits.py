@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import clock, errors, fields, keys
+from . import clock, errors, fields, keys, retention
 from .auth import Principal
 from .catalogue import Catalogue, Cottage
 from .ledger import Ledger
@@ -156,6 +156,8 @@ def log_visit(
             "token_ref": principal.token_ref,
             "what_was_done": request.what_was_done,
             "child_asked_for": request.child_asked_for,
+            # The notes about a child are deleted by DynamoDB after the retention period.
+            retention.ATTRIBUTE: retention.expires_at(records.now()),
             "fingerprint": body_fingerprint,
             "response": response,
         }

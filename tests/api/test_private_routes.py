@@ -101,6 +101,8 @@ def request_for(method: str, path: str, world: dict[str, Any], n: int) -> tuple[
     assert "{" not in url, f"no id for {path}: extend request_for"
     if path.endswith("/pledges.csv"):
         url += "?project_id=laiwu-cottages"  # one project: the positive control stays cheap
+    if path == "/admin/audit":
+        url += "?programme_id=hope-test"  # the cottages' programme
     headers: dict[str, str] = {}
     body: Any = None
     if method == "POST":
