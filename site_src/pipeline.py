@@ -10,6 +10,11 @@ With many files (:data:`PARALLEL_FROM`) the cottages are read by worker processe
 other records, so that the build can have the workers write each cottage's page as they go
 (``render``). Under ``mkdocs serve`` a :class:`ParseCache` keeps each file's result while its size and
 modification time stay the same, so a rebuild reads only what was edited.
+
+The report comes root causes first: the problems of each file on its own (it does not parse, a field is
+wrong, a child's data is in it), then what the rules across records find. What refers to a record that
+failed to load is not a problem of its own: it is one line each, after the errors
+(:class:`~site_src.errors.Consequence`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 
 from . import privacy
 from .checks import run_checks
-from .errors import ContentError, Waiver
+from .errors import Consequence, ContentError, Waiver
 from .loader import ContentFile, Failed, Loaded, load_record, unknown_folder_error, walk
 from .models import KINDS, Record
 from .yamlsrc import SCHEMA_POINTER, Source, load_text
@@ -246,7 +251,8 @@ def _check(root: Path, cache: ParseCache, render: RenderFactory | None) -> Loade
 
     across = run_checks(loaded)
     report = loaded.report
-    report.errors = sorted(own) + sorted(across)
+    report.errors = sorted(own) + sorted(e for e in across if not isinstance(e, Consequence))
+    report.consequences = sorted(e for e in across if isinstance(e, Consequence))
     log.debug(f"content: walk {t_walk - t0:.1f}s, read {t_read - t_walk:.1f}s ({cache.parsed} files read, "
               f"{cache.reused} unchanged), merge {t_merge - t_read:.1f}s, "
               f"rules across records {time.monotonic() - t_merge:.1f}s")
