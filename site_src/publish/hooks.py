@@ -2,8 +2,9 @@
 
 Named in mkdocs.yml under ``hooks:``. Order of a build:
 
-1. ``on_config``: load and check content/ (the same checks as ``make check-content``);
-   any error stops the build with the editors' report, before the site folder is touched.
+1. ``on_config``: load and check content/ (:func:`site_src.pipeline.check_content`, the one
+   pipeline ``make check-content`` runs too); any error stops the build with the editors'
+   report, before the site folder is touched.
    The navigation is set here from the records (programmes, ledgers, listings).
 2. ``on_files``: every Markdown page is generated from a Jinja2 template and added
    as an in-memory ``File`` (nothing generated is committed).
@@ -120,7 +121,7 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    from site_src.publish.build import content_root
+    from site_src.pipeline import content_root
 
     server.watch(str(content_root()))  # QINGYI_CONTENT may point outside the repository
     _use_native_watcher(server)
