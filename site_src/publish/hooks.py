@@ -130,12 +130,14 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
 def _use_native_watcher(server: Any) -> None:
     """MkDocs polls every watched file twice a second; with 10,000 cottages one poll takes seconds, so an
-    edit is noticed late. Watch with the system's file events (inotify) instead; keep polling if that fails."""
+    edit is noticed late. Watch with the system's file events (inotify) instead, passing on edits only
+    (watcher.py: a read must not start a build); keep polling if that fails. MkDocs' LiveReloadServer
+    has no public way to swap its observer, hence its two private attributes here."""
     try:
-        from watchdog.observers import Observer
+        from site_src.publish.watcher import EditObserver
 
         paths = list(server._watched_paths)
-        native = Observer()
+        native = EditObserver()
         old = server.observer
         server.observer = native
         server._watched_paths.clear()
