@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -26,13 +26,13 @@ POLL_MS = 400
 PROGRESS = f"/projects/{DEMO_PROJECT}/progress"
 # Records the delay of every setTimeout the page schedules, to see the poller's own timers.
 RECORD_TIMERS = """
-window.QINGYI_POLL_MS = %d;
+window.QINGYI_POLL_MS = {poll_ms};
 window.__delays = [];
 (function () {
   var original = window.setTimeout;
   window.setTimeout = function (fn, ms) { window.__delays.push(ms); return original.apply(window, arguments); };
 })();
-""" % POLL_MS
+""".replace("{poll_ms}", str(POLL_MS))
 HIDE = """(hidden) => {
   Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
   Object.defineProperty(document, "visibilityState", { configurable: true, get: () => hidden ? "hidden" : "visible" });
@@ -142,10 +142,14 @@ def test_sends_if_none_match_after_the_first_answer(quiet_page: Any, stack: Loca
     assert later[0].if_none_match == first.etag, later[0]
     assert later[0].status in (200, 304), later[0]
     assert all(s.if_none_match for s in later), later
+    # End to end: some read the page repeats unchanged (the donor wall, nobody pledging) gets a real 304.
+    wait_until(page, lambda: any(s.status == 304 for s in api.seen), what="a 304 from the real API")
+    assert page.get_attribute('#pledge-widget [data-role="live-note"]', "data-state") == "live"
 
 
 def test_a_304_keeps_the_figures(quiet_page: Any, stack: LocalStack) -> None:
     page = quiet_page
+
     def not_modified(path: str, n: int) -> tuple[int, dict[str, str]] | None:
         return (304, {}) if path == PROGRESS and n >= 1 else None
 
@@ -162,6 +166,7 @@ def test_a_304_keeps_the_figures(quiet_page: Any, stack: LocalStack) -> None:
 
 def test_a_429_with_retry_after_delays_the_next_poll(quiet_page: Any, stack: LocalStack) -> None:
     page = quiet_page
+
     def throttled_once(path: str, n: int) -> tuple[int, dict[str, str]] | None:
         return (429, {"Retry-After": "2", "Content-Type": "application/json"}) if path == PROGRESS and n == 2 else None
 
