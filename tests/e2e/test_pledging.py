@@ -234,7 +234,11 @@ def test_a_pledge_on_a_team_page_counts_for_the_team(page: Any, stack: LocalStac
     page.check(f"#qy-amt-{team}-10")
     page.fill(f"#qy-name-{team}", "战队支持者庚")
     pledge_id = submit_and_wait(page)
-    after = stack.get(f"/teams/{team}")
+    for _ in range(20):  # bounded: the API keeps public team totals for a moment (its own short cache)
+        after = stack.get(f"/teams/{team}")
+        if after["pledge_count"] > before["pledge_count"]:
+            break
+        time.sleep(0.25)
     assert after["raised_fen"] == before["raised_fen"] + 1000
     assert after["pledge_count"] == before["pledge_count"] + 1
     row = page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
