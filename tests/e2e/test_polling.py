@@ -104,15 +104,14 @@ def quiet_page(page: Any) -> Iterator[Any]:
 
 
 def wait_until(page: Any, check: Any, timeout: float = 10, what: str = "") -> Any:
-    """Polls check(); waits with page.wait_for_timeout, which lets Playwright run the route handlers."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
+    """Polls check() every 50 ms. Not test_pledging's wait_until: that one sleeps in Python, and while the
+    sync API sleeps Playwright runs no route handler, so the page's requests would hang; this one waits
+    with page.wait_for_timeout, which does."""
+    for _ in range(int(timeout * 20) + 1):
+        if value := check():
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
         page.wait_for_timeout(50)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def poll_delays(page: Any) -> list[int]:
