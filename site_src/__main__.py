@@ -1,4 +1,7 @@
-"""Editors' and builders' commands: python -m site_src {check,schemas,catalogue,import-cottages}."""
+"""Editors' and builders' commands: python -m site_src {check,schemas,catalogue,import-cottages}.
+
+``check`` and ``catalogue`` run the same content pipeline as the site build (:func:`site_src.pipeline.check_content`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from .pipeline import CONTENT, SCHEMA_DIR, check_content
+from .pipeline import SCHEMA_DIR, check_content, content_root
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return Path(args.content) if args.content else content_root()
 
 
 def _check(args: argparse.Namespace) -> int:
-    loaded = check_content(Path(args.content))
+    loaded = check_content(_root(args))
     report = loaded.report
     text = report.render()
     if text:
@@ -33,7 +40,7 @@ def _schemas(args: argparse.Namespace) -> int:
 def _catalogue(args: argparse.Namespace) -> int:
     from .catalogue import write_catalogue
 
-    loaded = check_content(Path(args.content))
+    loaded = check_content(_root(args))
     if not loaded.report.ok:
         print(loaded.report.render())
         print("内容检查未通过，未生成目录 / content checks failed; no catalogue written", file=sys.stderr)
@@ -46,7 +53,7 @@ def _catalogue(args: argparse.Namespace) -> int:
 def _import_cottages(args: argparse.Namespace) -> int:
     from .importer import import_cottages
 
-    ok, messages = import_cottages(Path(args.csv), Path(args.content), dry_run=args.dry_run)
+    ok, messages = import_cottages(Path(args.csv), _root(args), dry_run=args.dry_run)
     for line in messages:
         print(line)
     return 0 if ok else 1
@@ -54,7 +61,8 @@ def _import_cottages(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m site_src", description="青益内容工具 / Qingyi content tools")
-    parser.add_argument("--content", default=str(CONTENT), help="content folder")
+    parser.add_argument("--content", default=None,
+                        help="content folder (default: $QINGYI_CONTENT, else content/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="检查全部内容 / run every content check").set_defaults(fn=_check)
     p = sub.add_parser("schemas", help="重新生成 JSON Schema / regenerate the JSON Schemas")

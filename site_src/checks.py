@@ -2,6 +2,10 @@
 
 One function per rule, each named after it and returning ContentErrors with the
 file and line of the offending field. ``run_checks`` runs them all.
+
+A record that failed to load is not there to check against: what refers to it, or
+counts it, yields a :class:`~site_src.errors.Consequence` (one line, not a failure)
+instead of an error of its own, so the editor sees the root cause first.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .disclosure import RULES as DISCLOSURE_RULES
-from .errors import ContentError
+from .errors import Consequence, ContentError
 from .loader import Loaded
 from .models import (
     Batch,
@@ -53,6 +57,18 @@ def run_checks(loaded: Loaded) -> list[ContentError]:
 def _err(loaded: Loaded, record: Record, path: tuple[Any, ...], rule: str, zh: str, en: str,
          fix_zh: str = "", fix_en: str = "") -> ContentError:
     return loaded.source(record).error(path, rule, zh, en, fix_zh, fix_en)
+
+
+def _refers_to_failed(loaded: Loaded, record: Record, path: tuple[Any, ...], target: type[Record], ref: str,
+                      ) -> Consequence | None:
+    """The one line for a reference to a record that failed to load, or None when it points elsewhere."""
+    failed = loaded.failed_ref(target, ref)
+    if failed is None:
+        return None
+    err = _err(loaded, record, path, "ref.has_errors",
+               f"引用的{target.TITLE_ZH}“{ref}”本身有错误（{failed.file}）",
+               f"refers to {target.KIND} {ref!r}, which has errors itself ({failed.file})")
+    return Consequence.of(err)
 
 
 # ---- references -------------------------------------------------------------
@@ -126,7 +142,9 @@ def references_resolve(loaded: Loaded) -> Iterator[ContentError]:
         for record in loaded.of(kind).values():
             for path, ref in _walk(record, dotted.split("."), ()):
                 found = pool.get(ref)
-                if found is None:
+                if found is None and (note := _refers_to_failed(loaded, record, path, target, ref)) is not None:
+                    yield note
+                elif found is None:
                     near = [i for i in pool if i.lower() == ref.lower()][:1]
                     yield _err(loaded, record, path, "ref.missing",
                                f"找不到{target.TITLE_ZH}“{ref}”", f"no {target.KIND} with id {ref!r}",
@@ -186,29 +204,38 @@ def _from_structure(attr: Callable[[VolunteerStructure], int]) -> Callable[[Load
     return derive
 
 
-#: Figure keys whose value the records must reproduce, and how to count it (yuan or a count).
-DERIVED: dict[str, tuple[str, Callable[[Loaded, str], int | None]]] = {
-    "total_raised": ("各渠道资金合计", _channel(None)),
-    "raised_enterprise": ("企业捐赠合计", _channel("enterprise")),
-    "raised_foundation": ("基金会渠道合计", _channel("foundation")),
-    "raised_online": ("网络众筹合计", _channel("online")),
-    "cottages_built": ("已建成的小屋记录数", lambda ld, pg: sum(
+#: Figure keys whose value the records must reproduce: what is counted, the kind of record counted,
+#: and how to count it (yuan or a count).
+DERIVED: dict[str, tuple[str, type[Record], Callable[[Loaded, str], int | None]]] = {
+    "total_raised": ("各渠道资金合计", Project, _channel(None)),
+    "raised_enterprise": ("企业捐赠合计", Project, _channel("enterprise")),
+    "raised_foundation": ("基金会渠道合计", Project, _channel("foundation")),
+    "raised_online": ("网络众筹合计", Project, _channel("online")),
+    "cottages_built": ("已建成的小屋记录数", Cottage, lambda ld, pg: sum(
         1 for c in ld.of(Cottage).values() if c.programme == pg and c.built)),
-    "needs_claimed": ("已认领的需求记录数", lambda ld, pg: sum(
+    "needs_claimed": ("已认领的需求记录数", Need, lambda ld, pg: sum(
         1 for n in ld.of(Need).values() if n.programme == pg and NEED_STAGES.index(n.stage) >= 2)),
-    "contest_funded": ("获大赛资助的需求记录数", lambda ld, pg: sum(
+    "contest_funded": ("获大赛资助的需求记录数", Need, lambda ld, pg: sum(
         1 for n in ld.of(Need).values() if n.programme == pg and n.contest_funded)),
-    "volunteer_teams": ("志愿服务体系中的服务队数", _from_structure(lambda s: s.teams_count)),
-    "volunteer_squads": ("志愿服务体系中的小分队数", _from_structure(lambda s: s.squads_count)),
-    "service_events": ("志愿服务体系中的活动场次", _from_structure(lambda s: s.events_count)),
-    "volunteer_organisations": ("志愿服务体系中的大型组织数", _from_structure(lambda s: len(s.organisations))),
-    "social_orgs_registered": ("登记的志愿服务类社会组织记录数", _from_structure(lambda s: len(s.registered_social_orgs))),
-    "venture_projects": ("已确定的创投项目记录数", lambda ld, pg: sum(
+    "volunteer_teams": ("志愿服务体系中的服务队数", VolunteerStructure, _from_structure(lambda s: s.teams_count)),
+    "volunteer_squads": ("志愿服务体系中的小分队数", VolunteerStructure, _from_structure(lambda s: s.squads_count)),
+    "service_events": ("志愿服务体系中的活动场次", VolunteerStructure, _from_structure(lambda s: s.events_count)),
+    "volunteer_organisations": ("志愿服务体系中的大型组织数", VolunteerStructure,
+                                _from_structure(lambda s: len(s.organisations))),
+    "social_orgs_registered": ("登记的志愿服务类社会组织记录数", VolunteerStructure,
+                               _from_structure(lambda s: len(s.registered_social_orgs))),
+    "venture_projects": ("已确定的创投项目记录数", VentureProject, lambda ld, pg: sum(
         1 for v in ld.of(VentureProject).values() if v.programme == pg and v.stage
         and VENTURE_STAGES.index(v.stage) >= VENTURE_STAGES.index("selection"))),
-    "venture_themes": ("创投项目的主题数", lambda ld, pg: len(
+    "venture_themes": ("创投项目的主题数", VentureProject, lambda ld, pg: len(
         {v.theme for v in ld.of(VentureProject).values() if v.programme == pg})),
 }
+
+
+def _failed_in(loaded: Loaded, kind: type[Record], programme: str) -> list[str]:
+    """Files of records of ``kind`` that failed to load and may belong to ``programme`` (unknown counts)."""
+    return sorted(f.file for (k, _), f in loaded.failed.items()
+                  if k == kind.KIND and f.programme in (programme, None))
 
 
 @check
@@ -217,7 +244,16 @@ def figures_match_records(loaded: Loaded) -> Iterator[ContentError]:
         for i, fig in enumerate(prog.figures):
             if fig.key not in DERIVED:
                 continue
-            label, derive = DERIVED[fig.key]
+            label, counted, derive = DERIVED[fig.key]
+            broken = _failed_in(loaded, counted, prog.id)
+            if broken:  # the count would be short by the broken records: not a figure to change
+                err = _err(loaded, prog, ("figures", i, "value"), "sum.figure_unchecked",
+                           f"公布数字 {fig.value}（{fig.label}）暂不核对：它统计的{counted.TITLE_ZH}中有 {len(broken)} 条本身有错误"
+                           f"（{broken[0]}{' 等' if len(broken) > 1 else ''}）",
+                           f"the figure {fig.value} ({fig.key}) is not checked while {len(broken)} of the {counted.KIND} "
+                           f"records it counts have errors themselves ({broken[0]}{' and others' if len(broken) > 1 else ''})")
+                yield Consequence.of(err)
+                continue
             actual = derive(loaded, prog.id)
             if actual is None:
                 continue
@@ -261,6 +297,8 @@ def cottage_in_service_has_acceptance_and_air_check(loaded: Loaded) -> Iterator[
         if not c.built:
             continue
         batch = batches.get(c.batch) if c.batch else None
+        if batch is None and c.batch and loaded.failed_ref(Batch, c.batch):
+            continue  # references_resolve says the batch has errors itself
         if batch is None:
             yield _err(loaded, c, ("batch",), "cottage.acceptance",
                        "已验收的小屋必须属于一个有验收记录的批次", "a built cottage must belong to a batch with an acceptance record",

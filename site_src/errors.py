@@ -8,7 +8,7 @@ terminal and as a GitHub Actions annotation under CI.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True, order=True)
@@ -43,6 +43,26 @@ class ContentError:
         return f"::{level} file={self.file},line={self.line},col={self.column},title={self.rule}::{body}"
 
 
+@dataclass(frozen=True, order=True)
+class Consequence(ContentError):
+    """Not a problem of its own: the record refers to (or counts) a record that has errors itself.
+
+    Said in one line after the root causes, and neither counted nor annotated as a failure: one
+    unreadable project must not bury its own error under the 142 cottages that point at it.
+    """
+
+    @classmethod
+    def of(cls, err: ContentError) -> Consequence:
+        return cls(*(getattr(err, f.name) for f in fields(ContentError)))
+
+    def one_line(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.zh} / {self.en}"
+
+
+#: GitHub shows at most this many error annotations of one step.
+GITHUB_ANNOTATIONS = 10
+
+
 @dataclass
 class Waiver:
     """A privacy finding an editor has waived in the file itself, with a reason."""
@@ -58,9 +78,12 @@ class Waiver:
 
 @dataclass
 class Report:
+    """``errors`` in the order they are shown: root causes first (the content pipeline orders them)."""
+
     errors: list[ContentError] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     warnings: list[ContentError] = field(default_factory=list)
+    consequences: list[Consequence] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,8 +97,27 @@ class Report:
         if github is None:
             github = os.environ.get("GITHUB_ACTIONS") == "true"
         out = [w.text() for w in self.waivers]
-        for err in sorted(self.errors) + sorted(self.warnings):
-            out.append(err.annotation() if github else err.text())
+        errors = self.errors + sorted(self.warnings)  # root causes first, as the pipeline ordered them
+        if not github:
+            out += [err.text() for err in errors]
+        else:
+            # Past GitHub's limit an annotation is silently dropped: the last one left says how many
+            # more there are, and the log lists them all.
+            annotated = errors if len(errors) <= GITHUB_ANNOTATIONS else errors[:GITHUB_ANNOTATIONS - 1]
+            out += [err.annotation() for err in annotated]
+            rest = errors[len(annotated):]
+            if rest:
+                out.append(f"::error title=content::另有 {len(rest)} 个问题，见本步骤的日志 / "
+                           f"{len(rest)} more problem(s), listed in this step's log")
+                out += [err.text() for err in rest]
+        if self.consequences:
+            n = len(self.consequences)
+            if github:
+                out.append(f"::notice title=content::另有 {n} 处依赖本身有错误的记录，改正上面的错误即可 / "
+                           f"{n} place(s) depend on records that have errors themselves; fixing the errors above fixes them")
+            out.append(f"以下 {n} 处依赖本身有错误的记录（不另计为问题） / "
+                       f"{n} place(s) depend on records that have errors themselves (not counted as problems):")
+            out += [f"  {c.one_line()}" for c in self.consequences]
         return "\n".join(out)
 
 

@@ -106,6 +106,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError, Waiver
+from .loader import walk
 
 # --------------------------------------------------------------------------- rule ids
 
@@ -991,38 +992,41 @@ def scan_image(file: str, data: bytes) -> list[ContentError]:
 # --------------------------------------------------------------------------- trees
 
 
+def scan_file(name: str, raw: bytes, *, cottage: bool = False, aliases: bool = True) -> ScanResult:
+    """One file of any kind, as the content pipeline reads it: text files (by suffix, :data:`TEXT_SUFFIXES`)
+    through :func:`scan_source`, images (:data:`IMAGE_SUFFIXES`) through :func:`scan_image`; other files,
+    and text that is not UTF-8 (the loader reports that for records), are not checked."""
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in IMAGE_SUFFIXES:
+        return ScanResult(errors=scan_image(name, raw))
+    if suffix not in TEXT_SUFFIXES:
+        return ScanResult()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ScanResult()
+    children = not CHILDREN_FOLDERS.isdisjoint(name.split("/")[:-1])  # kinds that describe children
+    return scan_source(name, text, cottage=cottage, children=children, aliases=aliases)
+
+
 def scan_tree(root: Path, *, aliases: bool = True) -> tuple[list[ContentError], list[Waiver]]:
-    """Every file under ``root``: text files (by suffix, :data:`TEXT_SUFFIXES`) through :func:`scan_text`,
-    with ``cottage=True`` under a ``cottages/`` folder and ``children=True`` under one of
-    :data:`CHILDREN_FOLDERS`; images (:data:`IMAGE_SUFFIXES`) through
-    :func:`scan_image`. Paths are reported relative to ``root``'s parent ("content/cottages/HC-001.yml").
+    """Every file under ``root`` through :func:`scan_file`, with ``cottage=True`` under a ``cottages/``
+    folder. Paths are reported relative to ``root``'s parent ("content/cottages/HC-001.yml"). The walk is
+    the content pipeline's (:func:`site_src.loader.walk`), which lints content/ in the same pass as it loads.
 
     With ``aliases=True`` (default) YAML ``alias:`` and ``*_alias:`` values are also checked with
     :func:`scan_alias`; pass False when the content models already call it, to avoid double reports.
-    Other files (and ones that are not UTF-8) are skipped.
     """
-    root = Path(root)
-    base = root.parent
     errors: list[ContentError] = []
     waivers: list[Waiver] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            suffix = path.suffix.lower()
-            rel = path.relative_to(base).as_posix()
-            if suffix in IMAGE_SUFFIXES:
-                errors += scan_image(rel, path.read_bytes())
-            elif suffix in TEXT_SUFFIXES:
-                try:
-                    text = path.read_text(encoding="utf-8-sig")
-                except (UnicodeDecodeError, OSError):
-                    continue
-                folders = path.relative_to(base).parts[:-1]
-                cottage = "cottages" in folders
-                children = not CHILDREN_FOLDERS.isdisjoint(folders)
-                result = scan_source(rel, text, cottage=cottage, children=children, aliases=aliases)
-                errors += result.errors
-                waivers += result.waivers
+    for f in walk(Path(root)).files:
+        try:
+            with open(f.path, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        result = scan_file(f.name, raw, cottage=f.cottage, aliases=aliases)
+        errors += result.errors
+        waivers += result.waivers
     errors.sort()
     return errors, waivers

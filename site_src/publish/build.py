@@ -13,27 +13,22 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 
-from . import content, disclosure_pages, share, trust
+from ..pipeline import check_content, content_root
+from . import disclosure_pages, share, trust
 from .cottages import PAGE_SIZE, CottageWriter, Shell, merge_staging, renderer, theme_css
 from .opendata import GIVING_FILE, PREFIX, OpenData
 from .pages import Pages, generate
-from .site import Site, listing_url, url_of
-from .state import State
+from .published import Published, listing_url, url_of
+from .state import ContentFailed, State
 
 log = logging.getLogger("mkdocs.plugins.qingyi")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EDITORS = Path(__file__).resolve().parent.parent / "docs" / "editors"
 
 
-def content_root() -> Path:
-    from ..pipeline import CONTENT
-
-    return Path(os.environ.get("QINGYI_CONTENT") or CONTENT)
-
-
 @dataclass
 class Build:
-    site: Site
+    published: Published
     state: State
     site_url: str
     theme_dirs: list[str]
@@ -44,13 +39,13 @@ class Build:
     opendata: OpenData = field(init=False)
 
     def __post_init__(self) -> None:
-        self.opendata = OpenData(self.site, self.site_url)
+        self.opendata = OpenData(self.published, self.site_url)
         self.opendata.build()
 
     # ---- navigation: a handful of entries; records are reached through listings -----
 
     def nav(self, config: MkDocsConfig) -> list[Any]:
-        s = self.site
+        s = self.published
         order = sorted(s.programmes.values(), key=lambda p: ({"crowdfunding": 0, "volunteer_claiming": 1}.get(p.kind, 2), p.id))
         nav: list[Any] = [
             {"首页": "index.md"},
@@ -73,7 +68,7 @@ class Build:
     # ---- pages MkDocs renders --------------------------------------------------------
 
     def cottage_overview(self, pages: Pages) -> None:
-        s = self.site
+        s = self.published
         pages.simple(url_of("cottages"), "cottages.md.j2", total=len(s.cottage_ids),
                      built=sum(s.built_of.values()), page_size=PAGE_SIZE, all_url=listing_url("all", ""),
                      listing=listing_url,
@@ -83,28 +78,28 @@ class Build:
                               if b in s.batches])
 
     def markdown_pages(self) -> dict[str, str]:
-        out = generate(self.site, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
+        out = generate(self.published, self.opendata.ledger_links, self.opendata.datasets, GIVING_FILE, PREFIX,
                        self.cottage_overview)
-        out.update(disclosure_pages.programme_pages(self.site, self.opendata.ledger_links))
+        out.update(disclosure_pages.programme_pages(self.published, self.opendata.ledger_links))
         return out
 
     def asset_files(self) -> list[tuple[str, Path]]:
-        # site_src/assets/live/ (the live widgets, issue 5) is copied too, as assets/qingyi/live/.
+        # site_src/assets/live/ (the live widgets) is copied too, as assets/qingyi/live/.
         return [(f"assets/qingyi/{p.relative_to(ASSETS).as_posix()}", p) for p in sorted(ASSETS.rglob("*")) if p.is_file()]
 
     def generated_files(self) -> list[tuple[str, bytes]]:
         # Share cards, team posters and /favicon.ico, drawn from content (publish/share.py).
-        return share.files(self.site, self.site_url)
+        return share.files(self.published, self.site_url)
 
     # ---- written straight to the site folder ----------------------------------------
 
     def write_static(self, site_dir: Path) -> dict[str, Any]:
         marks = [time.monotonic()]
-        prerendered = self.state.content.prerendered if self.state.content is not None else {}
+        prerendered = self.state.content.prerendered
         if self.staging is not None:
             merge_staging(self.staging, site_dir)
         marks.append(time.monotonic())
-        writer = CottageWriter(self.site, site_dir, self.shell, self.state.cottages, self.state.digests)
+        writer = CottageWriter(self.published, site_dir, self.shell, self.state.cottages, self.published.loaded.digests)
         cottages = writer.write_cottages(prerendered) + len(prerendered)
         marks.append(time.monotonic())
         before = writer.written
@@ -141,16 +136,21 @@ def prepare(config: MkDocsConfig, state: State) -> Build:
     staging = site_dir.parent / f".qingyi-staging-{os.getpid()}"  # made only when workers write pages
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        loaded = content.check(content_root(), state, renderer(shell, staging, str(config.extra.get("api_url", ""))))
+        loaded = check_content(content_root(), cache=state.content,
+                               render=renderer(shell, staging, str(config.extra.get("api_url", ""))))
+        report = loaded.report
+        if not report.ok:
+            raise ContentFailed(f"内容检查发现 {len(report.errors)} 个问题，未生成网站 / "
+                                f"{len(report.errors)} content problem(s); the site was not built\n{report.render()}")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     t0 = time.monotonic()
-    site = Site(loaded, api_url=str(config.extra.get("api_url", "")))
-    config.extra["qingyi_trust"] = trust.for_theme(site)  # the footer (overrides/main.html) reads it
+    published = Published(loaded, api_url=str(config.extra.get("api_url", "")))
+    config.extra["qingyi_trust"] = trust.for_theme(published)  # the footer (overrides/main.html) reads it
     t1 = time.monotonic()
-    build = Build(site=site, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
+    build = Build(published=published, state=state, site_url=config.site_url or "", theme_dirs=list(config.theme.dirs),
                   site_name=config.site_name, shell=shell, staging=staging)
     build.records = sum(len(v) for v in loaded.records.values())
-    log.debug(f"site model {t1 - t0:.1f}s, open data {time.monotonic() - t1:.1f}s")
+    log.debug(f"arranged for pages {t1 - t0:.1f}s, open data {time.monotonic() - t1:.1f}s")
     return build

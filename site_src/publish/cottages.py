@@ -34,7 +34,7 @@ from ..models import Cottage
 from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
 from . import cottage_page, fmt
 from .pages import TEMPLATES, light_environment
-from .site import Site, listing_url
+from .published import Published, listing_url
 
 PAGE_SIZE = 500
 ROOT = "\x00root\x00"  # stands for a listing page's relative root inside cached rows
@@ -121,7 +121,7 @@ class CottageCache:
 
 
 class CottageWriter:
-    def __init__(self, site: Site, site_dir: Path, shell: Shell, cache: CottageCache | None = None,
+    def __init__(self, site: Published, site_dir: Path, shell: Shell, cache: CottageCache | None = None,
                  digests: dict[tuple[str, str], str] | None = None) -> None:
         self.digests = digests or {}
         self.site = site
@@ -287,7 +287,7 @@ def renderer(shell: Shell, staging: Path, api_url: str = "") -> Callable[[Any], 
     """For the content workers: given the records other than cottages, a function that writes one cottage page."""
 
     def make(partial: Any) -> Callable[[Any, str], str]:
-        writer = CottageWriter(Site(partial, api_url=api_url), staging, shell)
+        writer = CottageWriter(Published(partial, api_url=api_url), staging, shell)
         return writer.write_one
 
     return make

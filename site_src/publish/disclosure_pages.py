@@ -19,7 +19,7 @@ from ..disclosure import Deadline, final_report_deadline, update_deadline
 from ..models import Organisation, Project
 from ..models.project import Filing, Platform, ProjectReport
 from .pages import Pages
-from .site import Site, url_of
+from .published import Published, url_of
 
 REPORT_KIND_ZH = {"progress": "募捐与进展报告", "final": "结项报告"}
 DEADLINE_STATE_ZH = {"ok": "按期", "soon": "即将到期", "late": "已逾期", "done": "已公开"}
@@ -71,7 +71,7 @@ class ProjectDisclosure:
             self.fundraiser.org.id != self.project.owner
 
 
-def _charity(site: Site, oid: str | None) -> Charity | None:
+def _charity(site: Published, oid: str | None) -> Charity | None:
     org = site.orgs.get(oid or "")
     return Charity(org) if org else None
 
@@ -82,7 +82,7 @@ def _filing_state(filing: Filing | None, day: dt.date) -> str:
     return "not_started" if day < filing.valid_from else "ended" if day > filing.valid_until else "in_force"
 
 
-def project_disclosure(site: Site, p: Project) -> ProjectDisclosure:
+def project_disclosure(site: Published, p: Project) -> ProjectDisclosure:
     fr = p.fundraising
     day = site.built
     dues: list[Due] = []
@@ -114,7 +114,7 @@ class Entry:
     example: bool = False
 
 
-def entries(site: Site, programme: str) -> list[Entry]:
+def entries(site: Published, programme: str) -> list[Entry]:
     """Filings, reports and updates of a programme, newest first."""
     out: list[Entry] = []
     for p in site.projects_of[programme]:
@@ -141,7 +141,7 @@ def entries(site: Site, programme: str) -> list[Entry]:
     return out
 
 
-def ledger_by_year(site: Site, programme: str) -> list[tuple[int, int, int]]:
+def ledger_by_year(site: Published, programme: str) -> list[tuple[int, int, int]]:
     """(year, money in, money out) from the programme's ledger, the same rows as its ledger page."""
     years: dict[int, list[int]] = {}
     for row in site.ledger(programme):
@@ -150,7 +150,7 @@ def ledger_by_year(site: Site, programme: str) -> list[tuple[int, int, int]]:
     return [(y, v[0], v[1]) for y, v in sorted(years.items())]
 
 
-def programme_pages(site: Site, data_links: Callable[[str], tuple[str, str]]) -> dict[str, str]:
+def programme_pages(site: Published, data_links: Callable[[str], tuple[str, str]]) -> dict[str, str]:
     """The 信息公开 page of every programme, as {src_uri: markdown}."""
     pages = Pages(site)
     for pid, programme in site.programmes.items():
@@ -174,6 +174,6 @@ def _block_names() -> dict[str, Any]:
     return {"report_kind_zh": REPORT_KIND_ZH, "deadline_state_zh": DEADLINE_STATE_ZH}
 
 
-def project_block(site: Site, p: Project) -> dict[str, Any]:
+def project_block(site: Published, p: Project) -> dict[str, Any]:
     """The context the project page's disclosure block reads (``{% include "_disclosure.md.j2" %}``)."""
     return {"disclosure": project_disclosure(site, p), **_block_names()}

@@ -2,8 +2,9 @@
 
 Named in mkdocs.yml under ``hooks:``. Order of a build:
 
-1. ``on_config``: load and check content/ (the same checks as ``make check-content``);
-   any error stops the build with the editors' report, before the site folder is touched.
+1. ``on_config``: load and check content/ (:func:`site_src.pipeline.check_content`, the one
+   pipeline ``make check-content`` runs too); any error stops the build with the editors'
+   report, before the site folder is touched.
    The navigation is set here from the records (programmes, ledgers, listings).
 2. ``on_files``: every Markdown page is generated from a Jinja2 template and added
    as an in-memory ``File`` (nothing generated is committed).
@@ -120,7 +121,7 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    from site_src.publish.build import content_root
+    from site_src.pipeline import content_root
 
     server.watch(str(content_root()))  # QINGYI_CONTENT may point outside the repository
     _use_native_watcher(server)
@@ -129,12 +130,14 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
 def _use_native_watcher(server: Any) -> None:
     """MkDocs polls every watched file twice a second; with 10,000 cottages one poll takes seconds, so an
-    edit is noticed late. Watch with the system's file events (inotify) instead; keep polling if that fails."""
+    edit is noticed late. Watch with the system's file events (inotify) instead, passing on edits only
+    (watcher.py: a read must not start a build); keep polling if that fails. MkDocs' LiveReloadServer
+    has no public way to swap its observer, hence its two private attributes here."""
     try:
-        from watchdog.observers import Observer
+        from site_src.publish.watcher import EditObserver
 
         paths = list(server._watched_paths)
-        native = Observer()
+        native = EditObserver()
         old = server.observer
         server.observer = native
         server._watched_paths.clear()

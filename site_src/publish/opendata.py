@@ -17,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..models.venture_project import THEME_ZH
-from .site import Site, url_of
+from .published import Published, url_of
 
 #: 360Giving identifiers: the publisher's stable prefix, then our own record id.
 PREFIX = "360G-qingyi-"
@@ -48,7 +48,7 @@ def _csv(rows: Iterable[dict[str, Any]], fields: list[str]) -> str:
 class OpenData:
     """Collects every dataset as (path, text) and knows what the data page lists."""
 
-    def __init__(self, site: Site, site_url: str = "") -> None:
+    def __init__(self, site: Published, site_url: str = "") -> None:
         self.site = site
         self.site_url = site_url.rstrip("/") + "/" if site_url else ""
         self.files: dict[str, str] = {}

@@ -25,7 +25,7 @@ from ..models.need import NEED_STAGE_ZH, NEED_STAGES
 from ..models.settlement import Settlement
 from ..models.venture_project import THEME_ZH, VENTURE_STAGE_ZH, VENTURE_STAGES
 from . import charts, fmt, share, trust
-from .site import Site, listing_url, rel, url_of
+from .published import Published, listing_url, rel, url_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -68,7 +68,7 @@ def campaign_rules(campaign: Any) -> list[str]:
 class Pages:
     """Renders one page at a time; ``here`` is the page's own URL so every link can be relative."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Published) -> None:
         self.site = site
         self.env = environment()
         self.out: dict[str, str] = {}
@@ -327,7 +327,7 @@ def _cumulative(entries: list[Any]) -> list[tuple[dt.date, int]]:
     return out
 
 
-def generate(site: Site, data_links: Callable[[str], tuple[str, str]], datasets: list[dict[str, Any]],
+def generate(site: Published, data_links: Callable[[str], tuple[str, str]], datasets: list[dict[str, Any]],
              giving_url: str, prefix: str, cottage_overview: Callable[[Pages], None]) -> dict[str, str]:
     """Every Markdown page, as {src_uri: text}."""
     pages = Pages(site)

@@ -26,7 +26,7 @@ from mkdocs.exceptions import PluginError
 from PIL import Image, ImageDraw, ImageFont
 
 from . import fmt
-from .site import Site, url_of
+from .published import Published, url_of
 
 INDIGO = (40, 53, 147)
 TRACK = (232, 234, 246)
@@ -237,7 +237,7 @@ def _figures(value: int, goal: int, label: str = "已筹") -> str:
     return f"{label} {fmt.money(value)} / 目标 {fmt.money(goal)}（{fmt.percent(value, goal)}）"
 
 
-def cards(site: Site, site_url: str) -> Sequence[tuple[str, Card]]:
+def cards(site: Published, site_url: str) -> Sequence[tuple[str, Card]]:
     """(site-relative image URL, card) for every project and team."""
     base = site_url.rstrip("/") + "/"
     out: list[tuple[str, Card]] = [(SITE_CARD, Card("青益：青年公益，公开透明", "希望小屋 · 志愿服务项目认领 · 青年益创行动", 0, 0,
@@ -254,7 +254,7 @@ def cards(site: Site, site_url: str) -> Sequence[tuple[str, Card]]:
     return out
 
 
-def files(site: Site, site_url: str) -> list[tuple[str, bytes]]:
+def files(site: Published, site_url: str) -> list[tuple[str, bytes]]:
     """Every image, as (site-relative URL, PNG/ICO bytes)."""
     out = [("favicon.ico", _cached("favicon", favicon_ico))]
     made = cards(site, site_url)

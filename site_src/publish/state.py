@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..pipeline import ParseCache
 from .cottages import CottageCache
 
 
@@ -21,8 +22,7 @@ class State:
     serving: bool = False
     build: Any = None
     cottages: CottageCache = field(default_factory=CottageCache)
-    content: Any = None  # content.ParseCache, created on first use
-    digests: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> file digest
+    content: ParseCache = field(default_factory=ParseCache)  # every content file's result, by path
     pages: dict[str, str] = field(default_factory=dict)  # generated Markdown of the last build, by src_uri
 
 

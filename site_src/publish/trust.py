@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models.organisation import CHARITY_KINDS, OrgKind
-from .site import Site
+from .published import Published
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,12 @@ class Facts:
     filings: tuple[str, ...] = field(default=())  # 公开募捐备案编号 of the programme's projects
 
 
-def _party(site: Site, oid: str) -> Party:
+def _party(site: Published, oid: str) -> Party:
     org = site.orgs.get(oid)
     return Party(oid, org.name if org else oid, (org.contact or "") if org else "")
 
 
-def charities_of(site: Site, programme: str) -> list[str]:
+def charities_of(site: Published, programme: str) -> list[str]:
     """The qualified charities money of ``programme`` came through, in first-seen order."""
     out: list[str] = []
     for p in site.projects_of[programme]:
@@ -54,7 +54,7 @@ def charities_of(site: Site, programme: str) -> list[str]:
     return out
 
 
-def facts(site: Site) -> list[Facts]:
+def facts(site: Published) -> list[Facts]:
     order = {"crowdfunding": 0, "volunteer_claiming": 1}
     out = []
     for p in sorted(site.programmes.values(), key=lambda p: (order.get(p.kind, 2), p.id)):
@@ -74,7 +74,7 @@ def contact_href(contact: str) -> str:
     return ""
 
 
-def for_theme(site: Site) -> list[dict[str, Any]]:
+def for_theme(site: Published) -> list[dict[str, Any]]:
     """The facts as plain values for the theme's footer (mkdocs.yml's ``extra``, read by overrides/main.html)."""
     def party(p: Party) -> dict[str, str]:
         return {"name": p.name, "contact": p.contact, "href": contact_href(p.contact)}

@@ -3,12 +3,13 @@
 ``make bench-site RECORDS=N`` (or ``python tests/bench/bench_site.py --records N``) copies the demo
 content into a temporary folder, adds N synthetic cottages made by ``site_src.synthetic.cottage_dict``
 and validated by the real ``Cottage`` model (they are not yet built, so the bulletin's "138 built"
-still holds), builds the site with ``mkdocs build --strict``, then builds the same N cottages as
-plain Markdown pages kept out of the navigation with stock mkdocs-material (search plugin on), and
-prints ONE JSON line:
+still holds), compiles the API's catalogue from it (``python -m site_src catalogue``, what
+``make catalogue`` runs: the same content pipeline as the build), builds the site with ``mkdocs build
+--strict``, then builds the same N cottages as plain Markdown pages kept out of the navigation with
+stock mkdocs-material (search plugin on), and prints ONE JSON line:
 
-    {"records": N, "seconds": ..., "peak_rss_mb": ..., "site_mb": ..., "search_index_mb": ...,
-     "stock_seconds": ..., "ratio": ...}
+    {"records": N, "catalogue_seconds": ..., "seconds": ..., "peak_rss_mb": ..., "site_mb": ...,
+     "search_index_mb": ..., "stock_seconds": ..., "ratio": ...}
 
 peak_rss_mb is the largest sum of resident memory over the build process and its children
 (worker processes included), sampled every 20 ms from /proc. ``--no-stock`` skips the stock build
@@ -141,7 +142,8 @@ def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: f
         sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    _say(f"{Path(cmd[0]).name} {cmd[1]}: {seconds:.1f} s wall, {cpu:.1f} s CPU (build and its workers), "
+    label = " ".join([Path(cmd[0]).name] + [c for c in cmd[1:4] if not c.startswith("/")])
+    _say(f"{label}: {seconds:.1f} s wall, {cpu:.1f} s CPU (build and its workers), "
          f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return seconds, peak / 1024, rc
 
@@ -164,6 +166,12 @@ def run(records: int, stock: bool = True, keep: bool = False, stock_timeout: flo
         _say(f"{records} synthetic cottages written in {time.monotonic() - t:.1f} s")
         mkdocs = str(Path(sys.executable).with_name("mkdocs"))
         env = dict(os.environ, QINGYI_CONTENT=str(content), CI="true", NO_MKDOCS_2_WARNING="1")
+        catalogue_s, _, rc = _timed([sys.executable, "-m", "site_src", "--content", str(content), "catalogue",
+                                     "--out", str(work / "catalogue.json")], REPO, env, work / "catalogue.log")
+        if rc:
+            _say((work / "catalogue.log").read_text()[-4000:])
+            raise SystemExit(f"the catalogue failed (exit {rc})")
+        _say(f"catalogue: {catalogue_s:.1f} s")
         site = work / "site"
         seconds, rss, rc = _timed([mkdocs, "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml"), "-d", str(site)],
                                   REPO, env, work / "build.log")
@@ -172,7 +180,7 @@ def run(records: int, stock: bool = True, keep: bool = False, stock_timeout: flo
             raise SystemExit(f"the site build failed (exit {rc})")
         _say(f"our build: {seconds:.1f} s, {rss:.0f} MB")
         index = site / "search" / "search_index.json"
-        result = {"records": records, "seconds": round(seconds, 2), "peak_rss_mb": round(rss, 1),
+        result = {"records": records, "catalogue_seconds": round(catalogue_s, 2), "seconds": round(seconds, 2), "peak_rss_mb": round(rss, 1),
                   "site_mb": round(_size_mb(site), 1),
                   "search_index_mb": round(index.stat().st_size / 1e6, 2) if index.exists() else None,
                   "stock_seconds": None, "ratio": None}

@@ -55,7 +55,7 @@ def test_undefined_alias_gets_alias_advice_not_indentation() -> None:
 def test_rename_advice_never_points_at_an_existing_file(tmp_path: Path) -> None:
     import shutil
 
-    from site_src.loader import load
+    from site_src.pipeline import check_content as load
 
     root = tmp_path / "content"
     shutil.copytree(REPO / "tests" / "site_src" / "examples" / "valid" / "content", root)

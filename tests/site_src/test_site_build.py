@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from site_src import privacy
-from site_src.loader import load
 from site_src.models import Batch, Campaign, Cottage, Need, Project, Team, VentureProject
+from site_src.pipeline import check_content
 from site_src.publish.charts import WIDTH
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def content():
-    return load(CONTENT)
+    return check_content(CONTENT)
 
 
 def page(site: Path, url: str) -> str:

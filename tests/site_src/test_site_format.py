@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from site_src.publish import charts, fmt
-from site_src.publish.site import rel
+from site_src.publish.published import rel
 
 
 @pytest.mark.parametrize("fen,money,wan", [

@@ -3,7 +3,9 @@
  * Plain JavaScript, no framework. Every page works without it: the figures the build wrote stay as a
  * snapshot, and this file only replaces them with live ones from the API named in the mount point's
  * data-api (or <meta name="qingyi-api">). When the API cannot be reached the snapshot stays, with a
- * visible note, and polling backs off (15 s doubling to 5 min; at once when the tab gets focus again).
+ * visible note, and polling backs off (15 s doubling to 5 min, or what a 429/503's Retry-After says).
+ * Polls are jittered (±20 %) so pages opened together from one shared link do not poll in lockstep,
+ * send If-None-Match with the last ETag (a 304 reuses the kept body), and stop while the tab is hidden.
  * Money: integer fen to and from the API; yuan only on screen.
  */
 (function () {
@@ -12,8 +14,13 @@
   var ANONYMOUS = "爱心人士";
   var PRESETS_YUAN = [10, 50, 100, 500];
   var MAX_FEN = 100000000; // ¥1,000,000, the API's limit for one pledge
-  var POLL_MS = 15000;
+  // Test hook: window.QINGYI_POLL_MS, when a page (a browser test's init script) sets it to a positive
+  // number before this file runs, replaces the 15 s poll interval; tests/e2e/test_polling.py uses it to
+  // see several polls in a few seconds. Nothing in the site sets it.
+  var POLL_MS = (function () { var v = parseInt(window.QINGYI_POLL_MS, 10); return v > 0 ? v : 15000; })();
   var POLL_MAX_MS = 300000;
+  var SOON_MS = Math.min(1000, POLL_MS / 5); // a tab coming back polls within about this, jittered
+  var JITTER = 0.2; // each delay is drawn from ±20 % of its nominal value
   var FETCH_TIMEOUT_MS = 10000;
   var AUTO_RETRIES = 2; // network errors and 503s are retried this many times, same Idempotency-Key
 
@@ -115,48 +122,109 @@
     return String(url || "").replace(/\/+$/, "");
   }
 
-  // fetch with a timeout; resolves {status, body, retryAfter}; rejects only on network failure.
+  // Retry-After in seconds ("120") or as an HTTP date; null when absent or unreadable.
+  function retryAfterSeconds(value) {
+    if (!value) return null;
+    if (/^\s*\d+\s*$/.test(value)) return parseInt(value, 10);
+    var when = Date.parse(value);
+    return isNaN(when) ? null : Math.max(0, Math.ceil((when - Date.now()) / 1000));
+  }
+
+  // fetch with a timeout; resolves {status, body, retryAfter, etag}; rejects only on network failure.
   function call(url, options) {
     options = options || {};
     var ctrl = typeof AbortController !== "undefined" ? new AbortController() : null;
     var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, FETCH_TIMEOUT_MS) : null;
-    var init = { method: options.method || "GET", headers: options.headers || {}, body: options.body, mode: "cors", credentials: "omit", cache: "no-store" };
+    var init = { method: options.method || "GET", headers: options.headers || {}, body: options.body, mode: "cors", credentials: "omit", cache: options.cache || "no-store" };
     if (ctrl) init.signal = ctrl.signal;
     return fetch(url, init).then(function (r) {
       if (timer) clearTimeout(timer);
-      var retryAfter = parseInt(r.headers.get("Retry-After") || "", 10);
+      var retryAfter = retryAfterSeconds(r.headers.get("Retry-After"));
+      var etag = r.headers.get("ETag");
       return r.text().then(function (t) {
         var body = null;
         try { body = t ? JSON.parse(t) : null; } catch (e) { body = null; }
-        return { status: r.status, body: body, retryAfter: isNaN(retryAfter) ? null : retryAfter };
+        return { status: r.status, body: body, retryAfter: retryAfter, etag: etag };
       });
     }, function (err) { if (timer) clearTimeout(timer); throw err; });
   }
 
+  function sameOrigin(url) {
+    try { return new URL(url, window.location.href).origin === window.location.origin; } catch (e) { return false; }
+  }
+
+  // The last 200 answer of each public GET, by URL: {etag, body}. A 304 answers with the kept body.
+  var kept = {};
+
+  // GET a public JSON answer. Same origin (the site's CDN serves the API's reads beside the pages), it
+  // sends If-None-Match itself. Cross origin it must not: If-None-Match is not a CORS-safelisted header,
+  // so it would cost a preflight the read routes do not answer; there the browser's own HTTP cache
+  // revalidates ("no-cache" sends its stored ETag and turns a 304 into the cached 200).
+  // A refusal rejects with an Error carrying .status and .retryAfter, for poll()'s back-off.
   function getJSON(url) {
-    return call(url).then(function (res) {
-      if (res.status !== 200 || !res.body) throw new Error("HTTP " + res.status);
+    var have = kept[url];
+    var explicit = sameOrigin(url);
+    var headers = {};
+    if (have && explicit) headers["If-None-Match"] = have.etag;
+    return call(url, { headers: headers, cache: explicit ? "no-store" : "no-cache" }).then(function (res) {
+      if (res.status === 304 && have) return have.body;
+      if (res.status !== 200 || !res.body) {
+        var err = new Error("HTTP " + res.status);
+        err.status = res.status;
+        err.retryAfter = res.retryAfter;
+        throw err;
+      }
+      if (res.etag) kept[url] = { etag: res.etag, body: res.body };
+      else delete kept[url];
       return res.body;
     });
   }
 
-  // Run task() now, then every POLL_MS while it succeeds; back off (doubling, max 5 min) while it fails.
-  // A tab coming back into view or focus refreshes at once. Returns a function that refreshes now.
+  // ms drawn from [ms·0.8, ms·1.2]; upOnly: from [ms, ms·1.2] (never earlier than a server asked).
+  function jittered(ms, upOnly) {
+    var r = Math.random();
+    return Math.round(upOnly ? ms * (1 + JITTER * r) : ms * (1 - JITTER + 2 * JITTER * r));
+  }
+
+  // Run task() now, then about every POLL_MS (jittered) while it succeeds. On failure back off: a 429 or
+  // 503 with Retry-After waits that long (at most 5 min) and nothing polls before then; other failures
+  // double the delay up to 5 min; a success resets it. A hidden tab schedules nothing at all; when it
+  // shows again (or the window gets focus) it polls soon, jittered, unless a Retry-After still holds.
+  // Returns a function that refreshes now (after a pledge), still honouring Retry-After.
   function poll(task) {
-    var delay = POLL_MS, timer = null, running = false;
-    function run() {
+    var delay = POLL_MS, timer = null, running = false, notBefore = 0;
+    function schedule(ms) {
       if (timer) { clearTimeout(timer); timer = null; }
-      if (running) return;
-      if (document.hidden) { timer = setTimeout(run, delay); return; }
-      running = true;
-      Promise.resolve().then(task).then(function () { delay = POLL_MS; }, function () { delay = Math.min(delay * 2, POLL_MAX_MS); })
-        .then(function () { running = false; timer = setTimeout(run, delay); });
+      if (document.hidden || running) return; // running: the poll in flight schedules the next one
+      timer = setTimeout(run, Math.max(ms, notBefore - Date.now(), 0));
     }
-    function soon() { delay = POLL_MS; run(); }
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) soon(); });
+    function run() {
+      timer = null;
+      if (running || document.hidden) return;
+      running = true;
+      Promise.resolve().then(task).then(function () {
+        delay = POLL_MS;
+        notBefore = 0;
+        return jittered(delay);
+      }, function (err) {
+        var status = err && err.status;
+        if ((status === 429 || status === 503) && err.retryAfter !== null && err.retryAfter !== undefined) {
+          delay = Math.min(Math.max(err.retryAfter * 1000, POLL_MS), POLL_MAX_MS);
+          var wait = jittered(delay, true);
+          notBefore = Date.now() + wait;
+          return wait;
+        }
+        delay = Math.min(delay * 2, POLL_MAX_MS);
+        return jittered(delay);
+      }).then(function (next) { running = false; schedule(next); });
+    }
+    function soon() { schedule(jittered(SOON_MS)); }
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { if (timer) { clearTimeout(timer); timer = null; } } else soon();
+    });
     window.addEventListener("focus", soon);
     run();
-    return soon;
+    return function () { schedule(0); };
   }
 
   // A note under a live block: "实时数据，更新于 12:00:00", or the fallback sentence.

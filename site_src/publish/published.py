@@ -1,4 +1,5 @@
-"""The checked content arranged the way pages need it: look-ups, groupings and totals, computed once."""
+"""What the site publishes: the checked records arranged the way pages need them (look-ups, groupings and
+totals, computed once)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def rel(from_url: str, to_url: str) -> str:
 
 
 @dataclass
-class Site:
+class Published:
     """Everything the page generators read."""
 
     loaded: Loaded
