@@ -88,6 +88,16 @@ class Ledger:
     def confirm_paid(self, pledge_id: str, **kw: Any) -> dict[str, Any]:
         return self.lifecycle.confirm_paid(pledge_id, **kw)
 
+    def confirm_payment(self, payment: Any) -> dict[str, Any]:
+        # TEMP glue until core lands: the old confirm_paid, keyed on the provider's transaction.
+        return self.lifecycle.confirm_paid(
+            payment.pledge_id, payment_ref=f"{payment.provider}:{payment.transaction_id}", amount_fen=payment.amount_fen
+        )
+
+    def expire_pledges(self, **_: Any) -> dict[str, Any]:
+        # TEMP glue until core lands: the old ledger has no expiry.
+        return {"expired": 0}
+
     def cancel(self, pledge_id: str, *, reason: str | None = None) -> dict[str, Any]:
         return self.lifecycle.cancel(pledge_id, reason=reason)
 
