@@ -7,27 +7,32 @@ route does lives in chalicelib, one module per idea. See api/TABLE.md for the
 ledger and api/VOLUNTEERS.md for the volunteer routes and their roles.
 """
 
+from chalice import Rate, Response
 from chalicelib import (
     audit,
     auth,
     catalogue,
+    checkout,
     claims,
     clock,
+    donor_link,
     exports,
     idempotency,
+    limits,
+    notifications,
     openapi,
-    payments,
     pledges,
     public,
+    receipts,
     services,
     settlement,
     visits,
 )
 from chalicelib.errors import (
-    AmountMismatch,
     CampaignStillOpen,
     ClaimNotPending,
     ClaimWindowClosed,
+    DonorLinkInvalid,
     IdempotencyMismatch,
     InvalidAmount,
     InvalidContact,
@@ -37,6 +42,7 @@ from chalicelib.errors import (
     InvalidField,
     InvalidMessage,
     InvalidQuery,
+    InvalidReceipt,
     InvalidVisitDate,
     InvalidVisitText,
     MissingField,
@@ -44,9 +50,12 @@ from chalicelib.errors import (
     NeedNotClaimable,
     NotConfigured,
     NotFound,
-    NotificationReplayed,
-    PledgeCancelled,
+    PledgeNotCancellable,
+    PledgeNotPayable,
     ProjectClosed,
+    ProviderDown,
+    RateLimited,
+    ReceiptNotAvailable,
     ServiceBusy,
     UnknownCampaign,
     UnknownCottage,
@@ -58,7 +67,7 @@ from chalicelib.errors import (
     UnknownTeamId,
     UnregisteredTeam,
 )
-from chalicelib.openapi import IDEMPOTENCY_KEY, PAYMENT_SIGNATURE, PAYMENT_TIMESTAMP, Param, query
+from chalicelib.openapi import CLIENT_TOKEN, DONOR_TOKEN, IDEMPOTENCY_KEY, PAYMENT_REFUSALS, Param, query
 from chalicelib.web import (
     QingyiChalice,
     install,
@@ -118,11 +127,11 @@ def project_progress(project_id):
 @app.endpoint(
     "POST",
     "/projects/{project_id}/pledges",
-    "Pledge; the response says the match earned and why it is less than full",
+    "Pledge; the response gives the expected match (decided when the payment arrives) and the donor's private token",
     access="public",
     body="PledgeRequest",
     body_required=True,
-    params=(IDEMPOTENCY_KEY,),
+    params=(IDEMPOTENCY_KEY, CLIENT_TOKEN),
     status=201,
     returns="PledgeResponse",
     raises=(
@@ -137,6 +146,7 @@ def project_progress(project_id):
         UnknownProject,
         ProjectClosed,
         IdempotencyMismatch,
+        RateLimited,
         ServiceBusy,
     ),
 )
@@ -146,8 +156,12 @@ def create_pledge(project_id):
     body = request_json(request)
     pledge = pledges.parse_pledge(body)
     catalogue.load().project(project_id)
-    response = services.ledger().pledge(project_id, pledge, key, idempotency.fingerprint(body), source_address(request))
-    return json_response(response, 201)
+    ledger, source = services.ledger(), source_address(request)
+    limits.Limits(ledger.records).admit(source, limits.client_token(request.headers))
+    response = ledger.pledge(project_id, pledge, key, idempotency.fingerprint(body), source)
+    token = donor_link.token_for(project_id, key)
+    donor_link.remember(ledger.records, response["pledge_id"], token)
+    return json_response({**response, "donor_token": token}, 201)
 
 
 @app.endpoint(
@@ -217,39 +231,112 @@ def get_team(team_id):
     return public.team_detail(services.ledger(), catalogue.load(), team_id)
 
 
-# ---- payment provider ------------------------------------------------------------
+# ---- paying, and the donor's private link --------------------------------------------
+
+
+def _donor_pledge(pledge_id):
+    return donor_link.require(services.ledger().records, pledge_id, _request().headers)
+
+
+@app.endpoint(
+    "GET",
+    "/pledges/{pledge_id}/donor",
+    "The donor's own pledge through their private link: status, expected or final match, expiry",
+    access="donor",
+    params=(DONOR_TOKEN,),
+    returns="DonorPledge",
+    raises=(ServiceBusy,),
+    cached=False,
+)
+def donor_pledge(pledge_id):
+    item, ledger = _donor_pledge(pledge_id), services.ledger()
+    programme = catalogue.load().project(item["project_id"]).programme_id
+    requested = receipts.requested(ledger.records, programme, pledge_id)
+    return donor_link.view(item, ledger.now(), receipt_requested=requested)
 
 
 @app.endpoint(
     "POST",
-    "/payments/notifications",
-    "Signed payment notification (HMAC-SHA256 over timestamp + '.' + body; ±300 s; nonce once)",
-    access="signature",
-    body="PaymentNotification",
+    "/pledges/{pledge_id}/checkout",
+    "Pay a pledge (again, if the payment page was closed): the provider order and what the browser does next",
+    access="donor",
+    body="CheckoutRequest",
     body_required=True,
-    params=(PAYMENT_TIMESTAMP, PAYMENT_SIGNATURE),
-    returns="PaymentResult",
-    raises=(
-        MissingField,
-        InvalidAmount,
-        InvalidField,
-        UnknownPledge,
-        AmountMismatch,
-        PledgeCancelled,
-        NotificationReplayed,
-        NotConfigured,
-        ServiceBusy,
-    ),
+    params=(DONOR_TOKEN,),
+    returns="Checkout",
+    raises=(InvalidField, PledgeNotPayable, *PAYMENT_REFUSALS, ProviderDown, NotConfigured, ServiceBusy),
 )
-def payment_notification():
-    request = _request()
-    body = request_json(request)
-    payments.verify(request.headers, request.raw_body or b"")
-    note = payments.parse(body)
-    item = services.ledger().confirm_paid(
-        note.pledge_id, payment_ref=note.payment_ref, amount_fen=note.amount_fen, nonce=note.nonce
+def pledge_checkout(pledge_id):
+    request, ledger = _request(), services.ledger()
+    item = _donor_pledge(pledge_id)
+    provider, channel, openid = checkout.parse(request_json(request))
+    now = ledger.now()
+    answer = checkout.start(
+        item, catalogue.load(), provider, channel, openid=openid, client_ip=source_address(request), now=now
     )
-    return {"pledge_id": item["pledge_id"], "status": item["status"]}
+    notifications.note_checkout(ledger.records, item, provider, now)
+    return answer
+
+
+@app.endpoint(
+    "POST",
+    "/pledges/{pledge_id}/cancel",
+    "The donor cancels their unpaid pledge (idempotent); a paid one needs the operator's refund",
+    access="donor",
+    params=(DONOR_TOKEN,),
+    returns="DonorPledge",
+    raises=(PledgeNotCancellable, ServiceBusy),
+)
+def donor_cancel(pledge_id):
+    ledger = services.ledger()
+    item = _donor_pledge(pledge_id)
+    if item["status"] in ("paid", "refunded"):
+        raise PledgeNotCancellable()
+    if item["status"] == "pledged":
+        item = ledger.cancel(pledge_id, reason="donor")
+    return donor_link.view(item, ledger.now(), receipt_requested=False)
+
+
+@app.endpoint(
+    "POST",
+    "/pledges/{pledge_id}/receipt",
+    "Ask the charity for a donation receipt (捐赠票据) for a paid pledge; the details stay private",
+    access="donor",
+    body="ReceiptRequest",
+    body_required=True,
+    params=(DONOR_TOKEN,),
+    status=202,
+    returns="DonorPledge",
+    raises=(MissingField, InvalidReceipt, ReceiptNotAvailable, ServiceBusy),
+)
+def donor_receipt(pledge_id):
+    request, ledger = _request(), services.ledger()
+    item = _donor_pledge(pledge_id)
+    details = receipts.parse(request_json(request))
+    receipts.request(ledger.records, catalogue.load().project(item["project_id"]).programme_id, item, details)
+    return json_response(donor_link.view(item, ledger.now(), receipt_requested=True), 202)
+
+
+@app.endpoint(
+    "POST",
+    "/payments/{provider}/notify",
+    "A payment provider's notification (WeChat Pay v3 JSON, Alipay form): verified, confirmed, acknowledged",
+    access="signature",
+    returns=openapi.NO_CONTENT,
+    raises=(*PAYMENT_REFUSALS, ProviderDown, NotConfigured, ServiceBusy),
+)
+def payment_notify(provider):
+    request = _request()
+    status, headers, body = notifications.handle(services.ledger(), provider, request.headers, request.raw_body or b"")
+    return Response(body=body, status_code=status, headers={"Cache-Control": "no-store", **headers})
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def payments_tick(event):
+    """Every 5 minutes: mark expired pledges, and ask the providers about checkouts left unpaid."""
+    ledger = services.ledger()
+    expired = ledger.expire_pledges()
+    return {"expired": expired, "reconciled": notifications.reconcile(ledger)}
 
 
 # ---- operators -------------------------------------------------------------------------
@@ -281,20 +368,69 @@ def _require_pledge_scope(principal, pledge_id):
 
 @app.endpoint(
     "POST",
-    "/admin/pledges/{pledge_id}/paid",
-    "Confirm a pledge paid (idempotent)",
+    "/admin/payments/bank",
+    "Confirm a bank transfer seen on the charity's statement (reference, payer account, amount, bank serial)",
     access="operator",
-    body="PaymentConfirmation",
-    returns="OperatorPledge",
-    raises=(InvalidField, UnknownPledge, PledgeCancelled, ServiceBusy),
+    body="BankConfirmation",
+    body_required=True,
+    returns="PaymentResult",
+    raises=(*PAYMENT_REFUSALS, UnknownPledge, ServiceBusy),
 )
-def admin_confirm_paid(pledge_id):
+def admin_confirm_bank():
     request = _request()
     principal = auth.require(request.headers, "operator")
-    body = pledges.parse_operator_note(optional_json(request), "payment_ref")
-    _require_pledge_scope(principal, pledge_id)
-    item = services.ledger().confirm_paid(pledge_id, payment_ref=body)
-    return pledges.operator_view(item)
+    request_json(request)  # the house's body checks first (type, size, depth)
+    from chalicelib.providers.bank import pledge_of
+
+    reference = str((request.json_body or {}).get("reference", ""))
+    pledge = checkout.guard(lambda: pledge_of(reference))
+    _require_pledge_scope(principal, pledge)
+    return notifications.confirm_bank(services.ledger(), request.raw_body or b"")
+
+
+@app.endpoint(
+    "POST",
+    "/admin/payments/reconcile",
+    "Ask the providers now about unpaid pledges whose checkout is over 3 minutes old (the schedule does it every 5)",
+    access="admin",
+    returns="Reconciled",
+    raises=(ServiceBusy,),
+)
+def admin_reconcile():
+    principal = auth.require(_request().headers, "admin")
+    auth.require_in(principal, "admin", None)
+    return notifications.reconcile(services.ledger())
+
+
+@app.endpoint(
+    "GET",
+    "/admin/payments/issues",
+    "Money that arrived but was not matched to a payable pledge (amount differs, unknown order, cancelled): to refund",
+    access="admin",
+    returns="PaymentIssues",
+    raises=(ServiceBusy,),
+)
+def admin_payment_issues():
+    principal = auth.require(_request().headers, "admin")
+    auth.require_in(principal, "admin", None)
+    return {"issues": notifications.issues(services.ledger().records)}
+
+
+@app.endpoint(
+    "GET",
+    "/admin/exports/receipts.csv",
+    "Donation receipt requests (捐赠票据) of the caller's programmes, for the charity to issue",
+    access="operator",
+    returns="text/csv",
+    raises=(ServiceBusy,),
+)
+def admin_export_receipts():
+    principal = auth.require(_request().headers, "operator")
+    held = principal.programmes("operator")
+    scope = sorted(catalogue.load().programme_ids if held is None else held)
+    text = receipts.export_csv(services.ledger().records, scope)
+    _audit(principal, "receipt_export.read", "GET /admin/exports/receipts.csv", scope)
+    return text_response(text, "text/csv; charset=utf-8", "receipts.csv")
 
 
 @app.endpoint(
@@ -411,6 +547,7 @@ def need_claim_status(need_id):
         UnknownNeed,
         NeedNotClaimable,
         ClaimWindowClosed,
+    DonorLinkInvalid,
         NeedAlreadyClaimed,
         ServiceBusy,
     ),

@@ -87,7 +87,7 @@ deploy_api() {
       "Stage=$stage" \
       "SiteOrigin=$origin" \
       "OperatorTokenParameter=/qingyi/$stage/operator-token-hashes" \
-      "PaymentSecretId=qingyi/$stage/payment-notification-secret" \
+      "WafRateLimit=${WAF_RATE_LIMIT:-600}" \
       "ApiRateLimit=${API_RATE_LIMIT:-500}" \
       "ApiBurstLimit=${API_BURST_LIMIT:-1000}" \
       "ApiDomainName=${API_DOMAIN:-}" \

@@ -194,6 +194,106 @@ class UnsupportedMediaType(ApiError):
     zh, en = "请用 Content-Type: application/json 发送", "send the body as Content-Type: application/json"
 
 
+# ---- paying: checkout, notifications, the donor's private link, abuse limits ----------
+
+
+class RateLimited(ApiError):
+    """Too many pledges from one client (or too many new clients from one address) this minute."""
+
+    status, code = 429, "rate_limited"
+    zh, en = "认捐过于频繁，请稍后再试", "too many pledges from here just now; try again shortly"
+
+    def __init__(self, retry_after: int, zh: str | None = None, en: str | None = None) -> None:
+        super().__init__(zh, en, headers={"Retry-After": str(max(1, int(retry_after)))})
+
+
+class DonorLinkInvalid(ApiError):
+    """The donor token is missing or is not this pledge's (the same answer either way)."""
+
+    status, code = 403, "donor_link_invalid"
+    zh, en = "捐赠人链接无效：请使用认捐后得到的私人链接", "the donor link is not valid: use the private link you got when pledging"
+
+
+class PledgeNotPayable(ApiError):
+    status, code = 409, "pledge_not_payable"
+    zh, en = "这笔认捐已不能付款（已付款、已过期或已取消）", "this pledge can no longer be paid (paid, expired or cancelled)"
+
+
+class PledgeNotCancellable(ApiError):
+    status, code = 409, "pledge_not_cancellable"
+    zh, en = "已付款的认捐不能由捐赠人取消，请联系运营方退款", "a paid pledge cannot be cancelled by the donor; ask the operator for a refund"
+
+
+class ReceiptNotAvailable(ApiError):
+    status, code = 409, "receipt_not_available"
+    zh, en = "付款到账后才能申请捐赠票据", "a donation receipt can be requested once the payment has arrived"
+
+
+class InvalidReceipt(ApiError):
+    code, zh, en = "invalid_receipt", "捐赠票据信息不完整或格式不对", "the receipt details are incomplete or malformed"
+
+
+class PaymentRefused(ApiError):
+    """A provider's notification or reply we will not accept (the adapter's code and sentence)."""
+
+    status, code = 400, "payment_refused"
+    zh, en = "支付通知或应答被拒收", "the payment notification or reply was refused"
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__()
+        self.code, self.status, self._message = code, status, message
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+
+class ProviderDown(ApiError):
+    """The provider timed out or answered 5xx: nothing was written; try again."""
+
+    status, code = 503, "provider_unavailable"
+    zh, en = "支付服务暂时无法连接，请稍后再试", "the payment provider is not answering; try again shortly"
+
+    def __init__(self, message: str | None = None, retry_after: int = 30) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)})
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        return self._message or f"{self.zh} / {self.en}"
+
+
+#: The codes the payment adapters refuse with (chalicelib/providers), by HTTP status: each is a
+#: documented subclass of PaymentRefused so the OpenAPI document lists them.
+PAYMENT_REFUSAL_CODES = {
+    "bad_signature": 401,
+    "missing_signature_headers": 401,
+    "missing_signature": 401,
+    "unsupported_signature_type": 401,
+    "unknown_platform_serial": 401,
+    "wrong_merchant": 401,
+    "stale_notification": 400,
+    "replayed_notification": 400,
+    "bad_ciphertext": 400,
+    "malformed_notification": 400,
+    "unknown_channel": 400,
+    "payer_hint_required": 400,
+    "bad_reference": 400,
+    "bad_payer_account": 400,
+    "bad_bank_serial": 400,
+    "bad_paid_at": 400,
+    "unknown_provider": 404,
+    "already_paid": 409,
+    "provider_refused": 409,
+    "wrong_order": 409,
+    "notification_too_large": 413,
+}
+PAYMENT_REFUSALS: tuple[type[PaymentRefused], ...] = tuple(
+    type("".join(w.title() for w in code.split("_")) + "Refusal", (PaymentRefused,), {"code": code, "status": status})
+    for code, status in PAYMENT_REFUSAL_CODES.items()
+)
+
+
 # ---- 5xx ------------------------------------------------------------------------
 
 

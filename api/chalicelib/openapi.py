@@ -106,8 +106,13 @@ SCHEMAS: dict[str, Any] = {
             "flagged": {"type": "boolean", "description": "velocity check withheld the match"},
             "campaign_id": NSTR,
             "created_at": TIME,
+            "donor_token": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{32}$",
+                "description": "private: the donor's link to this pledge (send it as Donor-Token); never shown publicly",
+            },
         },
-        ["pledge_id", "status", "amount_fen", "match_fen", "match_reason"],
+        ["pledge_id", "status", "amount_fen", "match_fen", "match_reason", "donor_token"],
     ),
     "PublicPledge": _obj(
         {
@@ -171,17 +176,96 @@ SCHEMAS: dict[str, Any] = {
         },
         ["campaign_id", "by_amount", "by_donors"],
     ),
-    "PaymentNotification": _obj(
+    "PaymentResult": _obj(
         {
             "pledge_id": STR,
-            "amount_fen": {"type": "integer", "minimum": 1},
-            "nonce": {"type": "string", "minLength": 8, "maxLength": 128},
-            "payment_ref": NSTR,
+            "status": STR,
+            "issue": {
+                "type": ["string", "null"],
+                "description": "set when the money was recorded for an operator instead of confirmed (amount_mismatch, unknown_pledge, needs_refund, ...)",
+            },
         },
-        ["pledge_id", "amount_fen", "nonce"],
+        ["pledge_id", "status"],
+    ),
+    "CheckoutRequest": _obj(
+        {
+            "provider": {"enum": ["wechat", "alipay", "bank"]},
+            "channel": {
+                "enum": ["native", "h5", "jsapi", "page", "wap", "bank"],
+                "description": "wechat: native (QR on a computer), h5 (phone browser), jsapi (inside WeChat); alipay: page, wap; bank: bank",
+            },
+            "openid": {"type": "string", "maxLength": 128, "description": "jsapi only: the payer's openid from the 公众号 OAuth"},
+        },
+        ["provider"],
         extra=False,
     ),
-    "PaymentResult": _obj({"pledge_id": STR, "status": STR}, ["pledge_id", "status"]),
+    "Checkout": _obj(
+        {
+            "pledge_id": STR,
+            "provider": STR,
+            "kind": {"enum": ["qr", "redirect", "jsapi", "bank"], "description": "qr: show url as a QR code; redirect: open url; jsapi: WeixinJSBridge params; bank: show params"},
+            "url": NSTR,
+            "params": {"type": ["object", "null"]},
+            "amount_fen": FEN,
+            "expires_at": TIME,
+        },
+        ["pledge_id", "provider", "kind", "amount_fen", "expires_at"],
+    ),
+    "DonorPledge": _obj(
+        {
+            "pledge_id": STR,
+            "project_id": STR,
+            "status": {"enum": ["pledged", "paid", "refunded", "expired", "cancelled"]},
+            "amount_fen": FEN,
+            "match_fen": {**FEN, "description": "the final match once paid (0 before)"},
+            "expected_match_fen": {"type": ["integer", "null"], "description": "预计配捐，以到账时为准 (unpaid pledges)"},
+            "match_final": {"type": "boolean"},
+            "display_name": NSTR,
+            "anonymous": {"type": "boolean"},
+            "created_at": TIME,
+            "expires_at": {"type": ["string", "null"], "description": "when an unpaid pledge lapses"},
+            "paid_at": NSTR,
+            "needs_refund": {"type": "boolean"},
+            "receipt_requested": {"type": "boolean"},
+        },
+        ["pledge_id", "status", "amount_fen", "match_fen", "match_final"],
+    ),
+    "ReceiptRequest": _obj(
+        {
+            "payer_kind": {"enum": ["person", "organisation"]},
+            "payer_name": {"type": "string", "minLength": 1, "maxLength": 60, "description": "private"},
+            "credit_code": {"type": "string", "pattern": "^[0-9A-Z]{18}$", "description": "organisations: 统一社会信用代码 (private)"},
+            "email": {"type": "string", "maxLength": 254, "description": "where the electronic receipt goes (private)"},
+        },
+        ["payer_kind", "payer_name", "email"],
+        extra=False,
+    ),
+    "BankConfirmation": _obj(
+        {
+            "reference": {"type": "string", "description": "QY + 24 hex + 2 check digits, from the transfer's 附言"},
+            "payer_account": {"type": "string", "pattern": "^[0-9 ]{8,40}$"},
+            "amount_fen": {"type": "integer", "minimum": 1},
+            "paid_at": {"type": "string", "description": "ISO time of the statement line"},
+            "bank_serial": {"type": "string", "minLength": 4, "maxLength": 64},
+        },
+        ["reference", "payer_account", "amount_fen", "paid_at", "bank_serial"],
+        extra=False,
+    ),
+    "Reconciled": _obj(
+        {k: {"type": "integer"} for k in ("asked", "confirmed", "unpaid", "unavailable", "done")},
+        ["asked", "confirmed", "unpaid", "unavailable", "done"],
+    ),
+    "PaymentIssues": _obj(
+        {
+            "issues": {
+                "type": "array",
+                "items": _obj(
+                    {"provider": STR, "transaction_id": STR, "pledge_id": STR, "amount_fen": FEN, "paid_at": STR, "issue": STR, "recorded_at": STR}
+                ),
+            }
+        },
+        ["issues"],
+    ),
     "OperatorPledge": _obj(
         {name: NSTR for name in OPERATOR_FIELDS}
         | {
@@ -193,7 +277,6 @@ SCHEMAS: dict[str, Any] = {
         },
         ["pledge_id", "status", "amount_fen"],
     ),
-    "PaymentConfirmation": _obj({"payment_ref": {"type": ["string", "null"], "maxLength": 200}}, extra=False),
     "Cancellation": _obj({"reason": {"type": ["string", "null"], "maxLength": 200}}, extra=False),
     "NeedStatus": _obj(
         {
@@ -367,6 +450,7 @@ PATH_PARAMS = {
     "need_id": "a need id from the catalogue (content/needs)",
     "cottage_id": "a cottage id from the catalogue (content/cottages)",
     "programme_id": "a programme id (content/programmes)",
+    "provider": "wechat or alipay (bank transfers are confirmed by an operator: POST /admin/payments/bank)",
 }
 
 #: Every route can answer these (an unexpected failure, no catalogue, a method it does not take).
@@ -390,8 +474,10 @@ ACCESS = {
     access.name: access
     for access in (
         Access("public", token=False),
-        # the payment provider: no token, an HMAC signature over the body instead
+        # the payment provider: no token, the provider's own signature over the notification instead
         Access("signature", token=False),
+        # the donor: no bearer token, the private Donor-Token header their pledge response gave
+        Access("donor", token=False),
         Access(
             "operator",
             token=True,
@@ -451,22 +537,22 @@ IDEMPOTENCY_KEY = Param(
     description="a retry with the same key and body replays the first response",
     error=E.IdempotencyKeyRequired,
 )
-PAYMENT_TIMESTAMP = Param(
-    "X-Qingyi-Timestamp",
+DONOR_TOKEN = Param(
+    "Donor-Token",
     "header",
-    {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    {"type": "string", "pattern": "^[0-9a-fA-F]{32}$"},
     required=True,
-    description="Unix seconds",
-    error=E.SignatureInvalid,
+    description="the donor_token the pledge response gave (the donor's private link)",
+    error=E.DonorLinkInvalid,
 )
-PAYMENT_SIGNATURE = Param(
-    "X-Qingyi-Signature",
+CLIENT_TOKEN = Param(
+    "Qingyi-Client",
     "header",
-    {"type": "string", "pattern": "^(sha256=)?[0-9a-fA-F]{64}$"},
-    required=True,
-    description="hex HMAC-SHA256 of timestamp + '.' + body",
-    error=E.SignatureInvalid,
+    {"type": "string", "pattern": "^[0-9A-Za-z_-]{16,64}$"},
+    description="the browser's own random token: the abuse limit counts per (address, client), see chalicelib/limits.py",
+    error=E.InvalidField,
 )
+PAYMENT_REFUSALS = E.PAYMENT_REFUSALS
 
 #: What a text answer holds, by media type: a YAML answer is one mapping (a client parses it).
 TEXT_SCHEMAS: dict[str, dict[str, Any]] = {"text/csv": {"type": "string"}, "text/yaml": {"type": "object"}}

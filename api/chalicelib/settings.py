@@ -1,9 +1,8 @@
-"""Secret settings read at run time: the operator token map and the payment notification key.
+"""Secret settings read at run time: the operator token map.
 
-On AWS the function's environment holds only the *name* of each secret, never its value:
-
-- ``QINGYI_OPERATOR_TOKENS_PARAMETER`` names the token map (see :mod:`chalicelib.auth`);
-- ``QINGYI_PAYMENT_SECRET_PARAMETER`` names the payment notifications' HMAC key.
+On AWS the function's environment holds only the *name* of the secret, never its value:
+``QINGYI_OPERATOR_TOKENS_PARAMETER`` names the token map (see :mod:`chalicelib.auth`).
+The payment providers' keys are read by :mod:`chalicelib.secrets`.
 
 A name starting with ``/`` is an SSM Parameter Store SecureString (read with decryption); any
 other name or ARN is a Secrets Manager secret (its SecretString). Each value is kept for
@@ -11,8 +10,8 @@ other name or ARN is a Secrets Manager secret (its SecretString). Each value is 
 deploy, and a burst of requests costs one read per instance per minute.
 
 Which wins: a configured ``*_PARAMETER`` name always wins. Only where none is set (``make
-serve``, the tests) is the value itself read from ``QINGYI_OPERATOR_TOKENS`` (the JSON map) or
-``QINGYI_PAYMENT_SECRET`` (the key); on AWS those are not set at all.
+serve``, the tests) is the value itself read from ``QINGYI_OPERATOR_TOKENS`` (the JSON map);
+on AWS that is not set at all.
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ from . import errors
 
 TOKENS_PARAMETER = "QINGYI_OPERATOR_TOKENS_PARAMETER"
 TOKENS_INLINE = "QINGYI_OPERATOR_TOKENS"
-PAYMENT_PARAMETER = "QINGYI_PAYMENT_SECRET_PARAMETER"
-PAYMENT_INLINE = "QINGYI_PAYMENT_SECRET"
 TTL_SECONDS = 60.0
 
 log = logging.getLogger(__name__)
@@ -110,13 +107,3 @@ def token_map() -> Any:
         # Fail closed, as with no map: every token gets 401 (the log says why, never the value).
         log.error("the operator token map is not valid JSON: every token is refused")
         return {}
-
-
-def payment_secret() -> str:
-    """The payment notifications' HMAC key; NotConfigured when there is none."""
-    value = _named_or_inline(PAYMENT_PARAMETER, PAYMENT_INLINE)
-    if not value:
-        raise errors.NotConfigured(
-            "未配置支付通知密钥", f"the payment notification key is not configured ({PAYMENT_PARAMETER})"
-        )
-    return value

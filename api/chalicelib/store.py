@@ -39,7 +39,8 @@ class Cond:
 
     ``absent``: the item does not exist. ``eq``/``ge``: the
     attribute equals / is at least ``value`` (a missing attribute fails).
-    ``absent_or_eq``: the attribute is missing or equals ``value``.
+    ``absent_or_eq``: the attribute is missing or equals ``value``;
+    ``absent_or_lt``: the attribute is missing or below ``value``.
     """
 
     kind: str
@@ -60,6 +61,11 @@ def ge(attr: str, value: Any) -> Cond:
 
 def absent_or_eq(attr: str, value: Any) -> Cond:
     return Cond("absent_or_eq", attr, value)
+
+
+def absent_or_lt(attr: str, value: Any) -> Cond:
+    """The item or the attribute is missing, or the attribute is below ``value`` (counters, expiry)."""
+    return Cond("absent_or_lt", attr, value)
 
 
 @dataclass
@@ -203,6 +209,9 @@ def _condition(conds: Sequence[Cond], names: _Names) -> str | None:
         elif c.kind == "absent_or_eq":
             n = names.name(c.attr)
             parts.append(f"(attribute_not_exists({n}) OR {n} = {names.value(c.value)})")
+        elif c.kind == "absent_or_lt":
+            n = names.name(c.attr)
+            parts.append(f"(attribute_not_exists({n}) OR {n} < {names.value(c.value)})")
         else:  # pragma: no cover - programming error
             raise ValueError(c.kind)
     return " AND ".join(parts) or None
@@ -405,6 +414,8 @@ def _holds(item: dict[str, Any] | None, cond: Cond) -> bool:
         return current is not None and current >= cond.value
     if cond.kind == "absent_or_eq":
         return current is None or current == cond.value
+    if cond.kind == "absent_or_lt":
+        return current is None or current < cond.value
     raise ValueError(cond.kind)  # pragma: no cover
 
 

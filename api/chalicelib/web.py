@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -44,7 +45,7 @@ _CHALICE_CODES = {
     "NotFoundError": errors.NotFound,
     "BadRequestError": errors.InvalidBody,
 }
-CORS_HEADERS = "Content-Type, Idempotency-Key"
+CORS_HEADERS = "Content-Type, Idempotency-Key, Qingyi-Client, Donor-Token"
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, Any] | None = None) -> Response:
@@ -136,7 +137,8 @@ class QingyiChalice(Chalice):
         return decorator
 
     def public_paths(self) -> set[str]:
-        return {op.path for op in self.operations if op.public}
+        """Paths the site's pages call from the browser (CORS): public routes and the donor's own."""
+        return {op.path for op in self.operations if op.public or op.access == "donor"}
 
 
 def cached(response: Response, request: Any) -> Response:
@@ -271,19 +273,53 @@ def allowed_origins() -> set[str]:
 
 
 def source_address(request: Any) -> str | None:
-    """The caller's address for the velocity check.
+    """The caller's address, for the abuse limits and the velocity rule.
 
-    API Gateway's ``sourceIp`` by default. Behind a proxy or CDN that sets a
-    trusted header (or locally, where every caller is 127.0.0.1), name it in
-    ``QINGYI_SOURCE_HEADER`` and its first value is used instead.
+    API Gateway's ``requestContext.identity.sourceIp`` (the TCP peer it saw), always,
+    unless the API is explicitly configured to sit behind known proxies:
+    ``QINGYI_TRUSTED_PROXIES`` (comma-separated CIDRs, e.g. CloudFront's origin-facing
+    ranges) and ``QINGYI_PROXY_HOPS`` (how many of them a request passes, default 1).
+    Only when ``sourceIp`` is inside those ranges is ``X-Forwarded-For`` read, and then
+    only the entry the outermost trusted proxy appended: the ``hops``-th from the right
+    (each proxy appends the peer it saw; everything left of that was written by the
+    client and is never used). Too few entries, or an entry that is not an address, and
+    ``sourceIp`` stands.
     """
-    header = os.environ.get("QINGYI_SOURCE_HEADER", "").strip().lower()
-    if header:
-        value = (request.headers.get(header) or "").split(",")[0].strip()
-        if value:
-            return value[:64]
     identity = (request.context or {}).get("identity") or {}
-    return identity.get("sourceIp")
+    source = identity.get("sourceIp")
+    proxies = _trusted_proxies()
+    if not proxies or not source or not _inside(source, proxies):
+        return source
+    hops = os.environ.get("QINGYI_PROXY_HOPS", "1").strip()
+    n = int(hops) if hops.isascii() and hops.isdigit() and 0 < int(hops) <= 5 else 1
+    entries = [e.strip() for e in (request.headers.get("x-forwarded-for") or "").split(",") if e.strip()]
+    if len(entries) < n:
+        return source
+    chosen = entries[-n]
+    try:
+        ipaddress.ip_address(chosen)
+    except ValueError:
+        return source
+    return chosen
+
+
+def _trusted_proxies() -> list[Any]:
+    nets = []
+    for part in os.environ.get("QINGYI_TRUSTED_PROXIES", "").split(","):
+        if part.strip():
+            try:
+                nets.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                log.error("QINGYI_TRUSTED_PROXIES: %r is not a network; ignored", part.strip())
+    return nets
+
+
+def _inside(address: str, networks: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
 
 
 def install(app: QingyiChalice) -> None:

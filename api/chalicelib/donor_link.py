@@ -1,0 +1,99 @@
+"""The donor's private link to their pledge: status, pay again, cancel while unpaid, ask for a receipt.
+
+The pledge id is public (the donor wall shows it), so it cannot be the key to the
+pledge. When a pledge is made, the route derives a **donor token** from the project
+and the pledge's ``Idempotency-Key`` (which only the donor's browser knows):
+``SHA-256("donor-link", project, key)``, 32 hex digits. A retry with the same key
+gets the same token, so the pledge's idempotent replay stays exact; neither the token
+nor the key can be computed from the pledge id. The table keeps only the token's
+digest, on a ``DONORLINK#<pledge_id>`` item.
+
+The site puts the token in the link's fragment (``/pledge/#<pledge_id>.<token>``):
+a fragment is never sent to a server, so it stays out of access logs and Referer
+headers. The API takes it in the ``Donor-Token`` header, never in a path or query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import clock, errors, keys
+from .records import Records
+from .store import Put
+
+HEADER = "donor-token"
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+#: Unpaid online pledges lapse after this long when the ledger's item names no expiry of its own.
+DEFAULT_PAY_MINUTES = 30
+
+
+def token_for(project_id: str, idempotency_key: str) -> str:
+    return hashlib.sha256(f"donor-link\x1f{project_id}\x1f{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def link_key(pledge_id: str) -> tuple[str, str]:
+    return (f"DONORLINK#{pledge_id}", "LINK")
+
+
+def remember(records: Records, pledge_id: str, token: str) -> None:
+    """Keep the token's digest beside the pledge (idempotent: a replay writes the same item)."""
+    records.write(Put(link_key(pledge_id), {"pledge_id": pledge_id, "token_ref": keys.digest("donor-token", token)}))
+
+
+def require(records: Records, pledge_id: str, headers: Any) -> dict[str, Any]:
+    """The pledge item when ``Donor-Token`` is this pledge's token; DonorLinkInvalid otherwise."""
+    token = ((headers.get(HEADER) if headers is not None else None) or "").strip().lower()
+    if not _TOKEN.match(token):
+        raise errors.DonorLinkInvalid()
+    found = records.get_many([link_key(pledge_id), keys.pledge(pledge_id)], consistent=True)
+    link = found.get(link_key(pledge_id))
+    if link is None or not hmac.compare_digest(str(link.get("token_ref", "")), keys.digest("donor-token", token)):
+        raise errors.DonorLinkInvalid()  # the same answer for an unknown pledge: nothing to probe
+    item = found.get(keys.pledge(pledge_id))
+    if item is None:
+        raise errors.DonorLinkInvalid()
+    return item
+
+
+def expires_at(item: dict[str, Any]) -> datetime:
+    """When an unpaid pledge lapses: the ledger's ``expires_at``, else created + 30 minutes."""
+    if item.get("expires_at"):
+        return datetime.fromisoformat(str(item["expires_at"]).replace("Z", "+00:00"))
+    created = datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
+    return created + timedelta(minutes=DEFAULT_PAY_MINUTES)
+
+
+def status_of(item: dict[str, Any], now: datetime) -> str:
+    """pledged / paid / refunded / cancelled / expired (an unpaid pledge past its time counts as expired)."""
+    status = str(item.get("status"))
+    if status == "pledged" and now >= expires_at(item):
+        return "expired"
+    return status
+
+
+def view(item: dict[str, Any], now: datetime, *, receipt_requested: bool) -> dict[str, Any]:
+    """What the donor sees through their link (their own pledge; no other donor's data)."""
+    status = status_of(item, now)
+    paid = status in {"paid", "refunded"}
+    match = int(item.get("match_fen") or 0)
+    expected = item.get("expected_match_fen")
+    return {
+        "pledge_id": item["pledge_id"],
+        "project_id": item["project_id"],
+        "status": status,
+        "amount_fen": int(item["amount_fen"]),
+        "match_fen": match if paid else 0,
+        "expected_match_fen": int(expected) if expected is not None else (None if paid else match),
+        "match_final": paid,
+        "display_name": item.get("display_name"),
+        "anonymous": bool(item.get("anonymous")),
+        "created_at": item["created_at"],
+        "expires_at": clock.iso(expires_at(item)) if status == "pledged" else None,
+        "paid_at": item.get("paid_at"),
+        "needs_refund": bool(item.get("needs_refund")),
+        "receipt_requested": receipt_requested,
+    }

@@ -1,0 +1,170 @@
+"""Money arriving: provider notifications, the operator's bank confirmation, and reconciliation.
+
+``POST /payments/{provider}/notify`` (the ``notify_url`` in infra/PAYMENTS.md):
+
+1. the adapter verifies the notification (signature, our timestamp window, decryption,
+   merchant) and, last, its nonce once only, against :mod:`chalicelib.replay` (a
+   conditional put in the ledger table); a refusal is 4xx with the adapter's code and
+   nothing is written (the provider retries a genuine one);
+2. the ledger confirms the payment in one transaction (``Ledger.confirm_payment``:
+   the match is decided now, idempotent on the provider's transaction id);
+3. the adapter's acknowledgement goes back (WeChat: 204; Alipay: ``success``).
+
+A payment the ledger will not simply confirm (an amount that differs from the pledge,
+an order number we do not know, a pledge already cancelled) is *money that arrived*:
+it is recorded as a payment issue (``PAYISSUE#<shard>``, below) for an operator to refund
+or settle by hand, and then acknowledged, because asking the provider to retry would
+never change the answer. A store that is busy or a provider we could not reach is
+503 with ``Retry-After`` and nothing half-written: the ledger's transaction either
+happened or did not, and the provider retries.
+
+Reconciliation (:func:`reconcile`): every online checkout leaves an ``OPENCHECKOUT#<shard>``
+entry; the schedule (and ``POST /admin/payments/reconcile``) asks the provider about
+each unpaid pledge whose checkout is a few minutes old and confirms what a missed
+notification would have.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import clock, errors, keys, providers
+from .checkout import guard
+from .providers.base import Payment
+from .records import Records
+from .replay import seen_in
+from .store import Put, Update
+
+log = logging.getLogger("qingyi.payments")
+
+ONLINE = ("wechat", "alipay")
+#: What the ledger refuses about a payment that nevertheless arrived: recorded, then acknowledged.
+RECORDED_CODES = {"amount_mismatch", "unknown_pledge", "pledge_cancelled", "pledge_expired", "pledge_refunded"}
+#: Reconciliation asks about a checkout once it is this old (a notification normally takes seconds)...
+RECONCILE_AFTER = timedelta(minutes=3)
+#: ...and stops asking this long after it (the pledge has long expired; the monthly bill catches the rest).
+RECONCILE_UNTIL = timedelta(hours=6)
+CHECKOUT_SHARDS = 8
+#: At most this many provider queries per run (each takes up to a few seconds; the Lambda has 60).
+RECONCILE_BATCH = 50
+
+
+def issue_key(payment: Payment) -> tuple[str, str]:
+    return (f"PAYISSUE#{keys.shard_of(payment.transaction_id, CHECKOUT_SHARDS):02d}", f"{payment.provider}#{payment.transaction_id}")
+
+
+def open_checkout_key(pledge_id: str, created_at: str) -> tuple[str, str]:
+    return (f"OPENCHECKOUT#{keys.shard_of(pledge_id, CHECKOUT_SHARDS):02d}", f"{created_at}#{pledge_id}")
+
+
+def confirm(ledger: Any, payment: Payment) -> dict[str, Any]:
+    """Confirm through the ledger; a payment it refuses for good is recorded as an issue instead."""
+    try:
+        result = ledger.confirm_payment(payment)
+    except errors.ApiError as refused:
+        if refused.code not in RECORDED_CODES:
+            raise
+        record_issue(ledger.records, payment, refused.code)
+        return {"pledge_id": payment.pledge_id, "status": "recorded_for_reconciliation", "issue": refused.code}
+    status = str(result.get("status", "paid"))
+    if result.get("needs_refund"):
+        return {"pledge_id": payment.pledge_id, "status": status, "issue": "needs_refund"}
+    return {"pledge_id": payment.pledge_id, "status": status, "issue": None}
+
+
+def record_issue(records: Records, payment: Payment, code: str) -> None:
+    """Money that arrived but was not matched to a payable pledge: kept for the operator (never a silent loss)."""
+    records.write(
+        Put(
+            issue_key(payment),
+            {
+                "provider": payment.provider,
+                "transaction_id": payment.transaction_id,
+                "pledge_id": payment.pledge_id,
+                "amount_fen": int(payment.amount_fen),
+                "payer_ref": keys.digest("payer", payment.provider, payment.payer_id),
+                "paid_at": clock.iso(payment.paid_at),
+                "issue": code,
+                "recorded_at": clock.iso(records.now()),
+            },
+        )
+    )
+    log.warning("payment issue %s: %s %s for %s", code, payment.provider, payment.transaction_id, payment.pledge_id)
+
+
+def issues(records: Records) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for shard in range(CHECKOUT_SHARDS):
+        rows += records.query(f"PAYISSUE#{shard:02d}")
+    rows.sort(key=lambda r: str(r.get("recorded_at")), reverse=True)
+    return [{k: r.get(k) for k in ("provider", "transaction_id", "pledge_id", "amount_fen", "paid_at", "issue", "recorded_at")} for r in rows]
+
+
+def handle(ledger: Any, provider: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One notification from ``provider``: verify, confirm, acknowledge as that provider expects."""
+    if provider not in ONLINE:
+        raise errors.PaymentRefused(
+            "unknown_provider",
+            f"没有名为 {provider} 的支付通知地址（银行转账由运营方确认） / "
+            f"there is no notification address for {provider!r} (bank transfers are confirmed by an operator)",
+            404,
+        )
+    adapter = guard(lambda: providers.provider(provider, seen=seen_in(ledger.records)))
+    payment = guard(lambda: adapter.parse_notification(dict(headers), body))
+    if payment is not None:
+        confirm(ledger, payment)
+    return adapter.acknowledge()
+
+
+def confirm_bank(ledger: Any, body: bytes) -> dict[str, Any]:
+    """An operator's record of a transfer on the charity's statement (the route checked the token)."""
+    adapter = guard(lambda: providers.provider("bank"))
+    payment = guard(lambda: adapter.parse_notification({}, body))
+    assert payment is not None  # the bank adapter always yields a payment or refuses
+    return confirm(ledger, payment)
+
+
+def note_checkout(records: Records, item: dict[str, Any], provider: str, now: datetime) -> None:
+    """Remember an online checkout so reconciliation can ask the provider about it later."""
+    if provider not in ONLINE:
+        return
+    records.write(
+        Put(
+            open_checkout_key(item["pledge_id"], clock.iso(now)),
+            {"pledge_id": item["pledge_id"], "provider": provider, "ttl": int((now + RECONCILE_UNTIL).timestamp()) + 86400},
+        )
+    )
+
+
+def reconcile(ledger: Any, *, now: datetime | None = None, limit: int = RECONCILE_BATCH) -> dict[str, int]:
+    """Ask the providers about unpaid pledges whose checkout is a few minutes old; confirm what they report paid."""
+    records: Records = ledger.records
+    now = now or records.now()
+    newest, oldest = clock.iso(now - RECONCILE_AFTER), clock.iso(now - RECONCILE_UNTIL)
+    counts = {"asked": 0, "confirmed": 0, "unpaid": 0, "unavailable": 0, "done": 0}
+    entries: list[dict[str, Any]] = []
+    for shard in range(CHECKOUT_SHARDS):
+        entries += [e for e in records.query(f"OPENCHECKOUT#{shard:02d}", sk_below=newest) if e["sk"] >= oldest and not e.get("done")]
+    entries.sort(key=lambda e: str(e["sk"]))
+    for entry in entries[:limit]:
+        pledge = records.get(keys.pledge(entry["pledge_id"]))
+        if pledge is None or pledge.get("status") != "pledged":
+            records.write(Update((entry["pk"], entry["sk"]), set={"done": True}))
+            counts["done"] += 1
+            continue
+        counts["asked"] += 1
+        try:
+            payment = guard(lambda: providers.provider(entry["provider"]).query(entry["pledge_id"]))
+        except (errors.ProviderDown, errors.PaymentRefused, errors.NotConfigured) as exc:
+            log.warning("reconcile: %s for %s: %s", entry["provider"], entry["pledge_id"], exc.code)
+            counts["unavailable"] += 1
+            continue
+        if payment is None:
+            counts["unpaid"] += 1
+            continue
+        confirm(ledger, payment)
+        records.write(Update((entry["pk"], entry["sk"]), set={"done": True}))
+        counts["confirmed"] += 1
+    return counts
