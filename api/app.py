@@ -334,9 +334,7 @@ def payment_notify(provider):
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def payments_tick(event):
     """Every 5 minutes: mark expired pledges, and ask the providers about checkouts left unpaid."""
-    ledger = services.ledger()
-    expired = ledger.expire_pledges()
-    return {"expired": expired, "reconciled": notifications.reconcile(ledger)}
+    return notifications.tick(services.ledger())
 
 
 # ---- operators -------------------------------------------------------------------------

@@ -16,6 +16,14 @@ site                   ``mkdocs serve --dirty`` with live reload,   child proces
                        pages call the API above                     ``QINGYI_SITE_PORT`` (8000)
 local state            a snapshot of every item plus a journal of   ``.local-state/`` (gitignored)
                        each acknowledged write (infra/journal.py)
+WeChat Pay, Alipay     fake gateways (infra/fakes/) that sign and   this process (threads),
+                       encrypt as the real services, with keys      free ports
+                       made at start; their pay pages are marked
+                       本地模拟支付 and notify the API above
+provider secret        ``qingyi/local/payment-providers`` in the    the emulator (Secrets
+                       emulator's Secrets Manager, written at start Manager), not journaled
+payments tick          expiry and reconciliation every 60 s (on     this process (a thread)
+                       AWS the 5-minute schedule in api/app.py)
 =====================  ==========================================  =======================
 
 Nothing acknowledged is lost: the emulator journals every write it answers, on
@@ -52,6 +60,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -189,19 +198,102 @@ def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = N
         return exc.code, json.loads(exc.read() or b"null")
 
 
-def seed_demo(api_url: str, catalogue: dict[str, Any]) -> int:
-    """A few pledges on each demo project, through the API (so the ledger's own rules apply)."""
+def seed_demo(api_url: str, catalogue: dict[str, Any], pay: Callable[[str], None] | None = None) -> int:
+    """A few pledges on each demo project, through the API (so the ledger's own rules apply).
+
+    With ``pay``, each is then paid on the fake WeChat Pay exactly as a donor would (a checkout,
+    then the fake's signed notification to the API), so the demo shows money that arrived.
+    """
     made = 0
     for pid in demo_projects(catalogue):
         for n, pledge in enumerate(DEMO_PLEDGES, start=1):
             body = {"donor_key": f"demo-seed-donor-{n:02d}", **pledge}
-            status, answer = post_json(
-                f"{api_url}/projects/{pid}/pledges", body, {"Idempotency-Key": f"demo-seed-{pid}-{n}"}
-            )
+            headers = {"Idempotency-Key": f"demo-seed-{pid}-{n}", "Qingyi-Client": f"demo-seed-client-{n:02d}"}
+            status, answer = post_json(f"{api_url}/projects/{pid}/pledges", body, headers)
             if status != 201:
                 raise RuntimeError(f"seeding a demo pledge on {pid} got {status}: {answer}")
+            if pay is not None:
+                status, order = post_json(
+                    f"{api_url}/pledges/{answer['pledge_id']}/checkout",
+                    {"provider": "wechat", "channel": "native"},
+                    {"Donor-Token": answer["donor_token"]},
+                )
+                if status != 200:
+                    raise RuntimeError(f"paying a demo pledge on {pid} got {status}: {order}")
+                pay(answer["pledge_id"])
             made += 1
     return made
+
+
+@dataclass
+class LocalProviders:
+    """The fake WeChat Pay and Alipay on 127.0.0.1, and the provider secret that points the API at them."""
+
+    wechat: Any
+    alipay: Any
+    secret_name: str = "qingyi/local/payment-providers"
+
+    @classmethod
+    def start(cls) -> LocalProviders:
+        from infra.fakes.alipay_server import FakeAlipay
+        from infra.fakes.wechat_server import FakeWeChatPay
+
+        return cls(FakeWeChatPay().start(), FakeAlipay().start())
+
+    def secret(self, api_url: str, site_url: str) -> dict[str, Any]:
+        return {
+            "wechat": self.wechat.secret_section(f"{api_url}/payments/wechat/notify"),
+            "alipay": self.alipay.secret_section(f"{api_url}/payments/alipay/notify", return_url=f"{site_url}pledge/"),
+            "bank": {
+                "account_name": "本地模拟·某慈善基金会 / local simulation",
+                "bank_name": "本地模拟银行 / local simulated bank",
+                "account_number": "6200000000000000000",
+            },
+        }
+
+    def install(self, moto_endpoint: str, api_url: str, site_url: str) -> None:
+        """Write the secret into the emulator's Secrets Manager and point the API's client at it."""
+        import boto3
+
+        client = boto3.client("secretsmanager", endpoint_url=moto_endpoint, region_name=os.environ["AWS_DEFAULT_REGION"])
+        value = json.dumps(self.secret(api_url, site_url))
+        try:
+            client.create_secret(Name=self.secret_name, SecretString=value)
+        except client.exceptions.ResourceExistsException:
+            client.put_secret_value(SecretId=self.secret_name, SecretString=value)
+        os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = moto_endpoint
+        os.environ["QINGYI_PROVIDER_SECRET"] = self.secret_name
+
+    def stop(self) -> None:
+        self.wechat.stop()
+        self.alipay.stop()
+
+
+class PaymentsTick:
+    """Expiry and reconciliation every ``seconds`` in a thread (the schedule's work, locally)."""
+
+    def __init__(self, seconds: float = 60.0, log: Any = print) -> None:
+        self.seconds = seconds
+        self.log = log
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="payments-tick", daemon=True)
+
+    def start(self) -> PaymentsTick:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from chalicelib import notifications, services
+
+        while not self._stop.wait(self.seconds):
+            try:
+                notifications.tick(services.ledger())
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again; say why
+                self.log(f"payments tick failed: {type(exc).__name__}: {exc}")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 def local_tokens(state_dir: Path, catalogue: dict[str, Any]) -> dict[str, str]:
@@ -307,6 +399,9 @@ class Stack:
     _mkdocs: subprocess.Popen[Any] | None = None
     _api: Any = None
     _static: StaticSite | None = None
+    providers: LocalProviders | None = None
+    _tick: PaymentsTick | None = None
+    tick_seconds: float = 60.0
 
     @property
     def api_url(self) -> str:
@@ -369,8 +464,12 @@ class Stack:
             # Replays the snapshot and its journal, then compacts: from here every write is journaled,
             # so a restart restores (and never seeds twice).
             restored, replayed = journal.restore(self.moto_endpoint, self.journal)
+            self.providers = LocalProviders.start()
+            self.providers.install(self.moto_endpoint, self.api_url, self.site_url)
             self._api = api_local.start_api(self.api_port)
-            seeded = seed_demo(self.api_url, self.catalogue) if first_start and self.seed else 0
+            self._tick = PaymentsTick(self.tick_seconds, self.log).start()
+            pay = self.providers.wechat.pay
+            seeded = seed_demo(self.api_url, self.catalogue, pay) if first_start and self.seed else 0
             if self.site:
                 self._start_site()
         except BaseException:
@@ -383,6 +482,11 @@ class Stack:
         )
         self.log(f"  API            {self.api_url}  (OpenAPI: {self.api_url}/openapi.json)")
         self.log(f"  DynamoDB (moto, one request at a time) {self.moto_endpoint}  table {self.table}")
+        if self.providers is not None:
+            self.log(
+                f"  本地模拟支付 local payments  WeChat Pay {self.providers.wechat.url}  Alipay {self.providers.alipay.url}"
+                f"  (fake gateways, keys made at start; expiry and reconciliation every {self.tick_seconds:.0f} s)"
+            )
         self.log(
             f"  state          {self.state_dir}: "
             + (
@@ -436,9 +540,15 @@ class Stack:
             self._static = None
         stop_child(self._mkdocs, "mkdocs serve")
         self._mkdocs = None
+        if self._tick is not None:
+            self._tick.stop()
+            self._tick = None
         if self._api is not None:
             self._api.stop()  # no new requests; those in flight finish (and are journaled) first
             self._api = None
+        if self.providers is not None:
+            self.providers.stop()
+            self.providers = None
         if dump and self.table and self._moto is not None and self._moto.poll() is None:
             count = self.compact()
             self.log(f"本地状态已保存 / local state saved: {count} item(s) in {self.journal.snapshot_path}")

@@ -168,3 +168,8 @@ def reconcile(ledger: Any, *, now: datetime | None = None, limit: int = RECONCIL
         records.write(Update((entry["pk"], entry["sk"]), set={"done": True}))
         counts["confirmed"] += 1
     return counts
+
+
+def tick(ledger: Any) -> dict[str, Any]:
+    """The schedule's work (every 5 minutes on AWS, every minute under make serve): expire, then reconcile."""
+    return {"expired": ledger.expire_pledges(), "reconciled": reconcile(ledger)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +28,22 @@ class Reply:
         return self.body.decode("utf-8")
 
 
+class _Gateway(GatewayAsDeployed):
+    """API Gateway puts the TCP peer's address in ``requestContext.identity.sourceIp``; here the test says it."""
+
+    local = threading.local()
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: Any) -> Any:
+        event = super()._generate_lambda_event(method, path, headers, body)
+        source = getattr(self.local, "source", None)
+        if source:
+            event["requestContext"]["identity"]["sourceIp"] = source
+        return event
+
+
 class Api:
     def __init__(self, app: Any) -> None:
-        self.gateway = GatewayAsDeployed(app, Config.create())
+        self.gateway = _Gateway(app, Config.create())
 
     def request(
         self,
@@ -39,8 +53,10 @@ class Api:
         headers: dict[str, str] | None = None,
         body: Any = None,
         raw: bytes | None = None,
+        source: str | None = None,
     ) -> Reply:
         headers = dict(headers or {})
+        _Gateway.local.source = source
         if raw is None and body is not None:
             raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers.setdefault("content-type", "application/json")
@@ -59,8 +75,10 @@ class Api:
     def post(self, path: str, **kw: Any) -> Reply:
         return self.request("POST", path, **kw)
 
-    def pledge(self, project_id: str, key: str, body: dict[str, Any], source: str | None = None) -> Reply:
+    def pledge(
+        self, project_id: str, key: str, body: dict[str, Any], source: str | None = None, client: str | None = None
+    ) -> Reply:
         headers = {"Idempotency-Key": key}
-        if source:
-            headers["X-Test-Source"] = source
-        return self.post(f"/projects/{project_id}/pledges", headers=headers, body=body)
+        if client:
+            headers["Qingyi-Client"] = client
+        return self.post(f"/projects/{project_id}/pledges", headers=headers, body=body, source=source)

@@ -1,4 +1,4 @@
-"""Alipay adapter against the fake gateway on 127.0.0.1 (tests/fakes/alipay_server.py)."""
+"""Alipay adapter against the fake gateway on 127.0.0.1 (infra/fakes/alipay_server.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from chalicelib.providers import ProviderUnavailable, Refused
 from chalicelib.providers.alipay import AliPay, fen_of, yuan
 from chalicelib.providers.freshness import MemorySeen
-from tests.fakes import rsa_key
-from tests.fakes.alipay_server import BEIJING, TIME_FORMAT, FakeAlipay
+from infra.fakes import rsa_key
+from infra.fakes.alipay_server import BEIJING, TIME_FORMAT, FakeAlipay
 
 PLEDGE = "p_0123456789abcdef01234567"
 EXPIRES = datetime.now(UTC) + timedelta(minutes=30)
@@ -144,7 +144,7 @@ def test_a_reply_not_signed_by_alipay_is_unavailable_not_trusted(ali: AliPay, fa
 
 
 def test_a_query_signed_with_another_app_key_is_refused_by_alipay(ali: AliPay, fake: FakeAlipay) -> None:
-    from tests.fakes import private_pem
+    from infra.fakes import private_pem
 
     section = {
         **fake.secret_section(NOTIFY, timeout_seconds=0.5),

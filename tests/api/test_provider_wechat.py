@@ -1,4 +1,4 @@
-"""WeChat Pay v3 adapter against the fake gateway on 127.0.0.1 (tests/fakes/wechat_server.py)."""
+"""WeChat Pay v3 adapter against the fake gateway on 127.0.0.1 (infra/fakes/wechat_server.py)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from chalicelib.providers import ProviderUnavailable, Refused
 from chalicelib.providers.freshness import MemorySeen
 from chalicelib.providers.wechat import WeChatPay
-from tests.fakes import rsa_key
-from tests.fakes.wechat_server import FakeWeChatPay, aead_encrypt
+from infra.fakes import rsa_key
+from infra.fakes.wechat_server import FakeWeChatPay, aead_encrypt
 
 PLEDGE = "p_0123456789abcdef01234567"
 OTHER = "p_89abcdef0123456789abcdef"
@@ -110,7 +110,7 @@ def test_jsapi_needs_the_payers_openid_and_unknown_channels_are_refused(wx: WeCh
 
 def test_requests_signed_with_another_merchant_key_are_refused_by_wechat(wx: WeChatPay, fake: FakeWeChatPay) -> None:
     section = fake.secret_section(NOTIFY, timeout_seconds=0.5)
-    from tests.fakes import private_pem
+    from infra.fakes import private_pem
 
     section["merchant_private_key"] = private_pem(rsa_key("someone-else"))
     with pytest.raises(Refused) as caught:

@@ -21,8 +21,8 @@ from chalicelib.providers import ProviderUnavailable, Refused
 from chalicelib.providers.alipay import AliPay
 from chalicelib.providers.bank import BankTransfer
 from chalicelib.providers.wechat import WeChatPay
-from tests.fakes.alipay_server import FakeAlipay
-from tests.fakes.wechat_server import FakeWeChatPay
+from infra.fakes.alipay_server import FakeAlipay
+from infra.fakes.wechat_server import FakeWeChatPay
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "qingyi/dev/payment-providers"

@@ -84,32 +84,36 @@ def test_function_settings_come_from_the_stacks_and_ssm(templates: dict[str, Any
         ]
     }
     assert env["QINGYI_SITE_ORIGINS"] == {"Ref": "SiteOrigin"}
-    # Names only: the token hashes and the HMAC key are read at run time, never resolved into the environment.
+    # Names only: the token hashes and the provider keys are read at run time, never resolved into the environment.
     assert env["QINGYI_OPERATOR_TOKENS_PARAMETER"] == {"Ref": "OperatorTokenParameter"}
-    assert env["QINGYI_PAYMENT_SECRET_PARAMETER"] == {"Ref": "PaymentSecretId"}
-    assert "QINGYI_OPERATOR_TOKENS" not in env and "QINGYI_PAYMENT_SECRET" not in env
+    assert env["QINGYI_PROVIDER_SECRET"] == {"Fn::Sub": "qingyi/${Stage}/payment-providers"}
+    assert "QINGYI_OPERATOR_TOKENS" not in env
+    assert not any("PAYMENT_SECRET" in name for name in env), "the old HMAC notification key is gone"
     assert "resolve:" not in json.dumps(env), "no secret is resolved into the function's environment"
     params = templates[stage]["Parameters"]
     assert params["OperatorTokenParameter"]["Type"] == "String"
     assert params["OperatorTokenParameter"]["Default"].startswith("/"), "an SSM name (settings.py reads '/...' from SSM)"
-    assert not params["PaymentSecretId"]["Default"].startswith("/"), "a Secrets Manager name"
+    assert "PaymentSecretId" not in params
     assert params["Stage"]["AllowedValues"] == ["dev", "prod"]
     assert {"ApiDomainName", "ApiCertificateArn", "SiteOrigin"} <= set(params)
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_the_role_reads_exactly_the_named_token_map_and_payment_key(stage: str) -> None:
+def test_the_role_reads_exactly_the_named_token_map_and_provider_secret(stage: str) -> None:
     """ssm:GetParameter and secretsmanager:GetSecretValue on the two names the environment holds, nothing wider."""
     written = json.loads((API_DIR / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
     by_sid = {s["Sid"]: s for s in written["Statement"]}
     arn = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
     assert by_sid["TokenMap"]["Action"] == ["ssm:GetParameter"]
     assert by_sid["TokenMap"]["Resource"] == {"Fn::Sub": arn % ("ssm", "parameter${OperatorTokenParameter}")}
-    assert by_sid["PaymentKey"]["Action"] == ["secretsmanager:GetSecretValue"]
-    assert by_sid["PaymentKey"]["Resource"] == {"Fn::Sub": arn % ("secretsmanager", "secret:${PaymentSecretId}-??????")}
+    assert by_sid["PaymentProviderSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert by_sid["PaymentProviderSecret"]["Resource"] == {
+        "Fn::Sub": arn % ("secretsmanager", f"secret:qingyi/{stage}/payment-providers-??????")
+    }
+    assert "PaymentKey" not in by_sid, "the old HMAC notification key is gone"
     for statement in written["Statement"]:
         if any(a.startswith(("ssm:", "secretsmanager:")) for a in statement["Action"]):
-            assert statement["Sid"] in {"TokenMap", "PaymentKey", "PaymentProviderSecret"}, statement
+            assert statement["Sid"] in {"TokenMap", "PaymentProviderSecret"}, statement
             assert "*" not in json.dumps(statement["Resource"]), statement
 
 
@@ -118,11 +122,13 @@ UNSET_ON_AWS = {
     "QINGYI_NOW": "a fixed clock is for demos and tests only",
     "QINGYI_DYNAMODB_ENDPOINT": "the local emulator's address; on AWS boto3 finds DynamoDB itself",
     "QINGYI_CATALOGUE": "the default, chalicelib/catalogue.json inside the package, is the one `make catalogue` wrote",
-    "QINGYI_SOURCE_HEADER": "behind API Gateway the source address comes from the request context, not a header",
+    "QINGYI_TRUSTED_PROXIES": "behind API Gateway alone sourceIp is the peer; set it only behind a known proxy (web.source_address)",
+    "QINGYI_PROXY_HOPS": "read only with QINGYI_TRUSTED_PROXIES",
+    "QINGYI_RATE_PER_CLIENT": "the code's default (10 pledges a minute per client and address) is the one wanted",
+    "QINGYI_RATE_NEW_CLIENTS": "the code's default (30 new clients a minute per address) is the one wanted",
     "QINGYI_CACHE_SECONDS": "the code's default (1.5 s) is the one wanted in production",
     "QINGYI_API_PORT": "the port of the local server (`make api`); Lambda has no port",
     "QINGYI_OPERATOR_TOKENS": "the inline token map is for local runs; on AWS QINGYI_OPERATOR_TOKENS_PARAMETER names it",
-    "QINGYI_PAYMENT_SECRET": "the inline key is for local runs; on AWS QINGYI_PAYMENT_SECRET_PARAMETER names it",
 }
 
 
@@ -157,11 +163,15 @@ def test_data_stack_exports_what_the_api_imports() -> None:
 
 
 def _role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The hand-written policy: Chalice gives the API's function and the schedule a role each, the same policy."""
     roles = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
-    assert len(roles) == 1, f"expected Chalice's one role, found {sorted(roles)}"
-    (role,) = roles.values()
-    (policy,) = role["Properties"]["Policies"]
-    return policy["PolicyDocument"]["Statement"]
+    assert sorted(roles) == ["ApiHandlerRole", "PaymentsTickRole"], f"expected Chalice's two roles, found {sorted(roles)}"
+    statements = []
+    for role in roles.values():
+        (policy,) = role["Properties"]["Policies"]
+        statements.append(policy["PolicyDocument"]["Statement"])
+    assert statements[0] == statements[1]
+    return statements[0]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -243,3 +253,31 @@ def test_packaging_refuses_an_autogenerated_policy(tmp_path: Path) -> None:
     ]
     with pytest.raises(PackagingError, match="autogen_policy"):
         package("dev", tmp_path / "out", SITE_ORIGIN, project_dir=project)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_waf_rate_rule_guards_the_api_stage(templates: dict[str, Any], stage: str) -> None:
+    resources = templates[stage]["Resources"]
+    acl = resources["ApiWebAcl"]
+    assert acl["Type"] == "AWS::WAFv2::WebACL" and acl["Properties"]["Scope"] == "REGIONAL"
+    (rule,) = [r for r in acl["Properties"]["Rules"] if "RateBasedStatement" in r["Statement"]]
+    statement = rule["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP", "the peer address API Gateway sees, never a forwarded header"
+    assert statement["Limit"] == {"Ref": "WafRateLimit"}
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    association = resources["ApiWebAclAssociation"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    assert "/restapis/" in json.dumps(association["ResourceArn"]) and "/stages/" in json.dumps(association["ResourceArn"])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_payments_schedule_runs_with_the_apis_settings_and_bounds(templates: dict[str, Any], stage: str) -> None:
+    resources = templates[stage]["Resources"]
+    tick = resources["PaymentsTick"]["Properties"]
+    assert tick["Events"]["PaymentsTickEvent"]["Properties"]["Schedule"] == "rate(5 minutes)"
+    api_env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    for name in ("QINGYI_TABLE", "QINGYI_PROVIDER_SECRET", "QINGYI_RETENTION_DAYS"):
+        assert tick["Environment"]["Variables"][name] == api_env[name]
+    assert tick["LoggingConfig"]["LogGroup"] == {"Ref": "APIHandlerLogGroup"}
+    boundary = resources["PaymentsTickRole"]["Properties"]["PermissionsBoundary"]
+    assert boundary == resources["ApiHandlerRole"]["Properties"]["PermissionsBoundary"]
