@@ -35,8 +35,8 @@ def fake_providers() -> Iterator[Providers]:
         yield Providers(wechat, alipay)
 
 
-def install_secret(monkeypatch: pytest.MonkeyPatch, fakes: Providers) -> None:
-    """The provider secret in the current moto account, and the app pointed at it."""
+def install_secret(monkeypatch: pytest.MonkeyPatch, fakes: Providers, endpoint: str | None = None) -> None:
+    """The provider secret in the current moto account (in-process, or the server at ``endpoint``), the app pointed at it."""
     from chalicelib import providers, secrets
 
     value = {
@@ -44,12 +44,21 @@ def install_secret(monkeypatch: pytest.MonkeyPatch, fakes: Providers) -> None:
         "alipay": fakes.alipay.secret_section("http://127.0.0.1:9/payments/alipay/notify", timeout_seconds=0.5),
         "bank": BANK,
     }
-    client = boto3.client("secretsmanager", region_name="us-east-1")
-    client.create_secret(Name=SECRET_NAME, SecretString=json.dumps(value))
+    client = boto3.client("secretsmanager", region_name="us-east-1", endpoint_url=endpoint)
+    try:
+        client.create_secret(Name=SECRET_NAME, SecretString=json.dumps(value))
+    except client.exceptions.ResourceExistsException:  # a module-wide moto account: the same fakes again
+        client.put_secret_value(SecretId=SECRET_NAME, SecretString=json.dumps(value))
     monkeypatch.setenv("QINGYI_PROVIDER_SECRET", SECRET_NAME)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", raising=False)
+    if endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint)
+    else:
+        monkeypatch.delenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", raising=False)
     secrets.reset()
     providers.reset()
+    # Pledge ids derive from project and key, which tests reuse: each test starts with no orders.
+    fakes.wechat.orders.clear()
+    fakes.alipay.orders.clear()
     fakes.wechat.delay_seconds, fakes.wechat.fail_status = 0.0, None
     fakes.alipay.delay_seconds, fakes.alipay.fail_status = 0.0, None
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from app import app as declared
 
-from chalicelib import caching, payments
+from chalicelib import caching
 from tests.api import volunteer_support as support
-from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, PAYMENT_SECRET, pledge_body
+from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, pledge_body
+from tests.api.paying import Providers, checkout, install_secret, wechat_notification
 from tests.api.volunteer_support import TEAM_A_TOKEN, bearer, visit_body
 
 moto_account, vapi = support.moto_account, support.vapi
@@ -26,6 +26,7 @@ IDS = {
     "need_id": "need-open",
     "cottage_id": "c-a1",
     "programme_id": "hope-test",
+    "provider": "wechat",
 }
 #: A token of a role that may call each private access level.
 TOKENS = {"operator": OPERATOR_TOKEN, "admin": ADMIN_TOKEN, "team": TEAM_A_TOKEN, "team_or_operator": TEAM_A_TOKEN}
@@ -100,7 +101,9 @@ def test_errors_and_writes_on_public_routes_are_not_cacheable(vapi: Any) -> None
         assert reply.headers["cache-control"] == caching.PRIVATE_CACHE and "etag" not in reply.headers
 
 
-def private_requests(op: Any, pledge_id: str, n: int) -> list[tuple[str, dict[str, str], bytes | None]]:
+def private_requests(
+    op: Any, pledge: dict[str, Any], n: int, fakes: Providers
+) -> list[tuple[str, dict[str, str], bytes | None]]:
     """(case, headers, body) for a private route: no credentials, then a role that may call it."""
     body: bytes | None = None
     headers = {"If-None-Match": "*", "content-type": "application/json"}
@@ -109,26 +112,33 @@ def private_requests(op: Any, pledge_id: str, n: int) -> list[tuple[str, dict[st
         if op.path.endswith("/visits"):
             data = visit_body()
             headers["Idempotency-Key"] = f"no-store-visit-{n:04d}"
+        if op.path.endswith("/checkout"):
+            data = {"provider": "wechat", "channel": "native"}
         body = json.dumps(data).encode()
     cases = [("no credentials", headers, body)]
     if op.access == "signature":
-        raw = json.dumps({"pledge_id": pledge_id, "amount_fen": 1000, "nonce": f"no-store-nonce-{n:04d}"}).encode()
-        now = str(int(time.time()))
-        signed = {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), now, raw)}
-        cases.append(("signed", {**headers, **signed}, raw))
+        signed, raw = fakes.wechat.notification(pledge["pledge_id"])
+        cases.append(("signed by WeChat Pay", {**headers, **signed}, raw))
+    elif op.access == "donor":
+        cases.append(("donor link", {**headers, "Donor-Token": pledge["donor_token"]}, body))
     else:
         cases.append((op.access, {**headers, **bearer(TOKENS[op.access])}, body))
     return cases
 
 
-def test_no_private_response_is_ever_cacheable(vapi: Any) -> None:
+def test_no_private_response_is_ever_cacheable(
+    vapi: Any, fake_providers: Providers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_secret(monkeypatch, fake_providers)
     pledge = vapi.pledge("laiwu-cottages", "no-store-pledge-1", pledge_body())
     assert pledge.status == 201
+    assert checkout(vapi, pledge.json).status == 200
+    wechat_notification(fake_providers, pledge.json["pledge_id"])  # paid at WeChat: each notify below is signed
     ids = {**IDS, "pledge_id": pledge.json["pledge_id"]}
     assert len(PRIVATE) >= 15
     answered_2xx = 0
     for n, op in enumerate(PRIVATE):
-        for case, headers, body in private_requests(op, ids["pledge_id"], n):
+        for case, headers, body in private_requests(op, pledge.json, n, fake_providers):
             reply = vapi.request(op.method, url_of(op.path, ids), headers=headers, raw=body)
             where = f"{op.method} {op.path} ({case}): {reply.status}"
             assert reply.status != 304, where

@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ import pytest
 from app import app as declared
 
 from tests.api import volunteer_support as support
-from tests.api.conftest import OPERATOR_TOKEN, PAYMENT_SECRET, base_env
+from tests.api.conftest import OPERATOR_TOKEN, base_env
+from tests.api.paying import Providers, install_secret, pay_with_wechat
 from tests.api.volunteer_support import (
     TEAM_A_TOKEN,
     TEAM_B_TOKEN,
@@ -44,8 +44,9 @@ PRIVATE = {
     "pledge contact": "LEAK-pledge-contact-a1 微信 leak_wx",
     "idempotency key": "LEAK-idem-key-k1",
     "source address": "LEAK-source-l2",
-    "payment_ref": "LEAK-payref-b2",
-    "notification payment_ref": "LEAK-notify-ref-j0",
+    "payer openid": "LEAK-openid-b2",
+    "receipt payer name": "泄露测试开票人-j0",
+    "receipt email": "leak-receipt-j1@example.org",
     "cancel reason": "LEAK-cancel-c3",
     "claim contact": "LEAK-claim-contact-d4",
     "claim note": "LEAK-claim-note-e5",
@@ -58,11 +59,11 @@ PRIVATE = {
 
 
 def find_leaks(text: str) -> list[str]:
-    return [name for name, value in PRIVATE.items() if value in text]
+    return [name for name, value in {**PRIVATE, **MADE}.items() if value in text]
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def written(tmp_path_factory: pytest.TempPathFactory, fake_providers: Providers) -> Iterator[dict[str, Any]]:
     """A moto server holding every private string, the app over it, and the env a site build sees."""
     from infra.local_api import start_moto
 
@@ -74,6 +75,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             table = support.fresh_table(moto.endpoint)
             patch.setenv("QINGYI_DYNAMODB_ENDPOINT", moto.endpoint)
             patch.setenv("QINGYI_TABLE", table)
+            install_secret(patch, fake_providers, moto.endpoint)
             import app as app_module
 
             from chalicelib import services
@@ -81,47 +83,36 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
             services.reset()
             api = Api(app_module.app)
-            write_everything(api)
+            write_everything(api, fake_providers)
             yield {"api": api, "env": dict(os.environ)}
             services.reset()
         finally:
             moto.stop()
 
 
-def write_everything(api: Any) -> None:
-    from chalicelib import payments
+#: Made during the writes (not chosen by the test), checked the same way.
+MADE: dict[str, str] = {}
 
+
+def write_everything(api: Any, fakes: Providers) -> None:
     ops = bearer(OPERATOR_TOKEN)
 
-    def pledge(project: str, key: str, **extra: Any) -> str:
+    def pledge(project: str, key: str, **extra: Any) -> dict[str, Any]:
         body = {"amount_fen": 5000, "donor_key": PRIVATE["donor_key"], "display_name": "公开的名字", **extra}
         reply = api.pledge(project, key, body, source=PRIVATE["source address"])
         assert reply.status == 201, reply.text
-        return reply.json["pledge_id"]
+        return dict(reply.json)
 
     paid = pledge("laiwu-cottages", PRIVATE["idempotency key"], contact=PRIVATE["pledge contact"], team_id="team-a")
-    assert (
-        api.post(f"/admin/pledges/{paid}/paid", headers=ops, body={"payment_ref": PRIVATE["payment_ref"]}).status == 200
-    )
-    cancelled = pledge("goteo-school", "leak-key-cancel-1", contact=PRIVATE["pledge contact"])
+    assert pay_with_wechat(api, fakes, paid, openid=PRIVATE["payer openid"]).status == 204
+    MADE["donor token"] = paid["donor_token"]
+    receipt = {"payer_kind": "person", "payer_name": PRIVATE["receipt payer name"], "email": PRIVATE["receipt email"]}
+    headers = {"Donor-Token": paid["donor_token"]}
+    assert api.post(f"/pledges/{paid['pledge_id']}/receipt", headers=headers, body=receipt).status == 202
+    cancelled = pledge("goteo-school", "leak-key-cancel-1", contact=PRIVATE["pledge contact"])["pledge_id"]
     reply = api.post(f"/admin/pledges/{cancelled}/cancel", headers=ops, body={"reason": PRIVATE["cancel reason"]})
     assert reply.status == 200
-    notified = pledge("gg-library", "leak-key-notify-1")
-    raw = json.dumps(
-        {
-            "pledge_id": notified,
-            "amount_fen": 5000,
-            "nonce": "leak-nonce-0001",
-            "payment_ref": PRIVATE["notification payment_ref"],
-        }
-    ).encode()
-    now = str(int(time.time()))
-    headers = {
-        "content-type": "application/json",
-        "X-Qingyi-Timestamp": now,
-        "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), now, raw),
-    }
-    assert api.request("POST", "/payments/notifications", headers=headers, raw=raw).status == 200
+    paid = paid["pledge_id"]
 
     claim = {"contact": PRIVATE["claim contact"], "note": PRIVATE["claim note"]}
     assert api.post("/needs/need-open/claims", headers=bearer(TEAM_A_TOKEN), body=claim).status == 201
@@ -148,6 +139,7 @@ def write_everything(api: Any) -> None:
     assert PRIVATE["child_asked_for"] in book and PRIVATE["what_was_done"] in book
     assert PRIVATE["pledge contact"] in api.get(f"/admin/pledges/{paid}", headers=ops).text
     assert PRIVATE["claim note"] in api.get("/admin/needs/need-open/claims", headers=ops).text
+    assert PRIVATE["receipt email"] in api.get("/admin/exports/receipts.csv", headers=ops).text
 
 
 def public_urls() -> list[str]:

@@ -1,23 +1,32 @@
-"""Operator routes: tokens and roles (401 vs 403), payment confirmation, signed
-notifications with replay protection, cancellation, CSV export, settlement."""
+"""Operator routes: tokens and roles (401 vs 403), payments confirmed through the provider (the
+fake WeChat Pay, infra/fakes/) or by an operator's bank record, cancellation, CSV export, settlement."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import time
 from typing import Any
 
 import pytest
 import yaml
 
 from tests.api import invariants
-from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, PAYMENT_SECRET, operator_headers, pledge_body
+from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, operator_headers, pledge_body
+from tests.api.paying import Providers, checkout, install_secret, pay_with_wechat
+
+
+@pytest.fixture
+def providers(api: Any, monkeypatch: pytest.MonkeyPatch, fake_providers: Providers) -> Providers:
+    """The fake providers' keys in this test's moto account."""
+    install_secret(monkeypatch, fake_providers)
+    return fake_providers
 
 OPERATOR_ROUTES = [
     ("GET", "/admin/pledges/{pledge_id}", "operator"),
-    ("POST", "/admin/pledges/{pledge_id}/paid", "operator"),
+    ("POST", "/admin/payments/bank", "operator"),
+    ("POST", "/admin/payments/reconcile", "admin"),
+    ("GET", "/admin/payments/issues", "admin"),
+    ("GET", "/admin/exports/receipts.csv", "operator"),
     ("POST", "/admin/pledges/{pledge_id}/cancel", "operator"),
     ("GET", "/admin/exports/pledges.csv", "operator"),
     ("POST", "/admin/campaigns/tencent-99/settle", "admin"),
@@ -69,21 +78,18 @@ def test_operator_sees_private_fields_public_never_does(api: Any) -> None:
     assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
 
 
-def test_confirm_paid_is_idempotent_and_moves_paid_fen(api: Any, moto_table: str) -> None:
+def test_a_payment_moves_paid_fen_once_however_often_it_is_notified(
+    api: Any, moto_table: str, providers: Providers
+) -> None:
     made = make_pledge(api, amount=2000)
-    path = f"/admin/pledges/{made['pledge_id']}/paid"
-    first = api.post(path, headers=operator_headers(), body={"payment_ref": "WX-0001"})
-    assert first.status == 200 and first.json["status"] == "paid" and first.json["payment_ref"] == "WX-0001"
-    again = api.post(path, headers=operator_headers())
-    assert again.status == 200 and again.json["status"] == "paid"
+    assert pay_with_wechat(api, providers, made).status == 204
+    headers, body = providers.wechat.notification(made["pledge_id"])  # WeChat's retry of the same payment
+    assert api.post("/payments/wechat/notify", headers=headers, raw=body).status == 204
+    item = api.get(f"/admin/pledges/{made['pledge_id']}", headers=operator_headers()).json
+    assert item["status"] == "paid" and item["payment_ref"].startswith("wechat:")
     progress = api.get("/projects/laiwu-cottages/progress").json
     assert progress["paid_fen"] == 2000 and progress["raised_fen"] == 2000
     invariants.check(invariants.scan(moto_table))
-    bad = api.post(path, headers=operator_headers(), body={"payment_ref": "x", "extra": 1})
-    assert bad.status == 400 and bad.json["code"] == "unknown_field"
-    assert api.post(path, headers=operator_headers(), body={"payment_ref": 5}).json["code"] == "invalid_field"
-    missing = api.post("/admin/pledges/p_000000000000000000000000/paid", headers=operator_headers())
-    assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
 
 
 def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table: str) -> None:
@@ -110,16 +116,17 @@ def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table
     again = api.post(f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers())
     assert again.status == 200 and again.json["status"] == "cancelled"
     assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000 - 5000
-    paid = api.post(f"/admin/pledges/{first['pledge_id']}/paid", headers=operator_headers())
-    assert paid.status == 409 and paid.json["code"] == "pledge_cancelled"
+    donor = {"Donor-Token": first["donor_token"]}
+    paid = api.post(f"/pledges/{first['pledge_id']}/checkout", headers=donor, body={"provider": "bank"})
+    assert paid.status == 409 and paid.json["code"] == "pledge_not_payable"
     wall = api.get("/projects/goteo-school/pledges").json["pledges"]
     assert first["pledge_id"] not in {p["pledge_id"] for p in wall}
     invariants.check(invariants.scan(moto_table))
 
 
-def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: str) -> None:
+def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: str, providers: Providers) -> None:
     made = make_pledge(api, amount=700, team_id="team-a")
-    api.post(f"/admin/pledges/{made['pledge_id']}/paid", headers=operator_headers())
+    assert pay_with_wechat(api, providers, made).status == 204
     api.post(f"/admin/pledges/{made['pledge_id']}/cancel", headers=operator_headers())
     progress = api.get("/projects/laiwu-cottages/progress").json
     assert progress["raised_fen"] == progress["paid_fen"] == progress["matched_fen"] == 0
@@ -129,77 +136,19 @@ def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: st
     invariants.check(invariants.scan(moto_table))
 
 
-# ---- signed payment notifications ----------------------------------------------------
+# ---- payment notifications (the bad ones: tests/api/test_payments.py) ---------------------
 
 
-def signed(
-    body: dict[str, Any], *, secret: str = PAYMENT_SECRET, at: int | None = None
-) -> tuple[bytes, dict[str, str]]:
-    from chalicelib.payments import sign
+def test_payments_need_the_provider_secret(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import providers, secrets
 
-    raw = json.dumps(body).encode()
-    stamp = str(int(time.time()) if at is None else at)
-    return raw, {
-        "content-type": "application/json",
-        "X-Qingyi-Timestamp": stamp,
-        "X-Qingyi-Signature": "sha256=" + sign(secret.encode(), stamp, raw),
-    }
-
-
-def test_signed_notification_marks_paid_once_and_refuses_replay(api: Any) -> None:
+    monkeypatch.delenv("QINGYI_PROVIDER_SECRET", raising=False)
+    secrets.reset()
+    providers.reset()
     made = make_pledge(api, amount=1500)
-    note = {"pledge_id": made["pledge_id"], "amount_fen": 1500, "nonce": "nonce-0001-abcdef", "payment_ref": "WX-9"}
-    raw, headers = signed(note)
-    first = api.post("/payments/notifications", headers=headers, raw=raw)
-    assert first.status == 200 and first.json == {"pledge_id": made["pledge_id"], "status": "paid"}
-    replay = api.post("/payments/notifications", headers=headers, raw=raw)
-    assert replay.status == 409 and replay.json["code"] == "notification_replayed"
-    assert api.get("/projects/laiwu-cottages/progress").json["paid_fen"] == 1500
-
-
-@pytest.mark.parametrize(
-    "tamper, status, code",
-    [
-        ("secret", 401, "signature_invalid"),
-        ("old", 401, "signature_invalid"),
-        ("future", 401, "signature_invalid"),
-        ("body", 401, "signature_invalid"),
-        ("nosig", 401, "signature_invalid"),
-        ("amount", 409, "amount_mismatch"),
-        ("unknown", 404, "unknown_pledge"),
-        ("extra", 400, "unknown_field"),
-        ("nonce", 400, "invalid_field"),
-    ],
-)
-def test_bad_notifications_are_refused(api: Any, tamper: str, status: int, code: str) -> None:
-    made = make_pledge(api, amount=1500)
-    note: dict[str, Any] = {"pledge_id": made["pledge_id"], "amount_fen": 1500, "nonce": f"nonce-{tamper}-123456"}
-    if tamper == "amount":
-        note["amount_fen"] = 1499
-    if tamper == "unknown":
-        note["pledge_id"] = "p_000000000000000000000000"
-    if tamper == "extra":
-        note["status"] = "paid"
-    if tamper == "nonce":
-        note["nonce"] = "short"
-    raw, headers = signed(
-        note,
-        secret="wrong" if tamper == "secret" else PAYMENT_SECRET,
-        at=int(time.time()) + {"old": -301, "future": 301}.get(tamper, 0),
-    )
-    if tamper == "body":
-        raw = raw.replace(b"1500", b"1501")
-    if tamper == "nosig":
-        del headers["X-Qingyi-Signature"]
-    reply = api.post("/payments/notifications", headers=headers, raw=raw)
-    assert reply.status == status and reply.json["code"] == code
-    assert api.get(f"/admin/pledges/{made['pledge_id']}", headers=operator_headers()).json["status"] == "pledged"
-
-
-def test_notifications_need_a_configured_secret(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QINGYI_PAYMENT_SECRET")
-    raw, headers = signed({"pledge_id": "p_x", "amount_fen": 1, "nonce": "nonce-12345678"})
-    reply = api.post("/payments/notifications", headers=headers, raw=raw)
+    reply = checkout(api, made)
+    assert reply.status == 503 and reply.json["code"] == "not_configured"
+    reply = api.post("/payments/wechat/notify", headers={"content-type": "application/json"}, raw=b"{}")
     assert reply.status == 503 and reply.json["code"] == "not_configured"
 
 
