@@ -8,6 +8,7 @@ ledger and api/VOLUNTEERS.md for the volunteer routes and their roles.
 """
 
 from chalice import Rate, Response
+
 from chalicelib import (
     audit,
     auth,
@@ -50,6 +51,7 @@ from chalicelib.errors import (
     NeedNotClaimable,
     NotConfigured,
     NotFound,
+    PaymentRefused,
     PledgeNotCancellable,
     PledgeNotPayable,
     ProjectClosed,
@@ -323,7 +325,7 @@ def donor_receipt(pledge_id):
     "A payment provider's notification (WeChat Pay v3 JSON, Alipay form): verified, confirmed, acknowledged",
     access="signature",
     returns=openapi.NO_CONTENT,
-    raises=(*PAYMENT_REFUSALS, ProviderDown, NotConfigured, ServiceBusy),
+    raises=(PaymentRefused, *PAYMENT_REFUSALS, ProviderDown, NotConfigured, ServiceBusy),
 )
 def payment_notify(provider):
     request = _request()

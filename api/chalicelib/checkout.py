@@ -43,15 +43,17 @@ def parse(data: dict[str, Any]) -> tuple[str, str, str | None]:
     fields.require(data, ("provider",))
     provider, channel, openid = data.get("provider"), data.get("channel"), data.get("openid")
     if provider not in CHANNELS:
-        raise errors.InvalidField(
-            "provider 应为 wechat、alipay 或 bank", "provider must be wechat, alipay or bank"
-        )
+        raise errors.InvalidField("provider 应为 wechat、alipay 或 bank", "provider must be wechat, alipay or bank")
     channel = channel if channel is not None else CHANNELS[provider][0]
     if channel not in CHANNELS[provider]:
         allowed = "、".join(CHANNELS[provider])
-        raise errors.InvalidField(f"{provider} 的 channel 应为 {allowed}", f"{provider}'s channel must be one of {allowed}")
+        raise errors.InvalidField(
+            f"{provider} 的 channel 应为 {allowed}", f"{provider}'s channel must be one of {allowed}"
+        )
     if openid is not None and (not isinstance(openid, str) or not 1 <= len(openid) <= 128 or channel != "jsapi"):
-        raise errors.InvalidField("openid 只用于 jsapi，最多 128 个字符", "openid goes with jsapi only, at most 128 characters")
+        raise errors.InvalidField(
+            "openid 只用于 jsapi，最多 128 个字符", "openid goes with jsapi only, at most 128 characters"
+        )
     return provider, channel, openid
 
 
@@ -68,7 +70,13 @@ def view(checkout: Checkout, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def start(
-    item: dict[str, Any], catalogue: Catalogue, provider: str, channel: str, *, openid: str | None, client_ip: str | None,
+    item: dict[str, Any],
+    catalogue: Catalogue,
+    provider: str,
+    channel: str,
+    *,
+    openid: str | None,
+    client_ip: str | None,
     now: datetime,
 ) -> dict[str, Any]:
     """The provider order for an unpaid, unexpired pledge, as the browser needs it."""

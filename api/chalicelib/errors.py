@@ -107,14 +107,6 @@ class Forbidden(ApiError):
     zh, en = "这个令牌没有执行此操作的权限", "this token's role may not do this"
 
 
-class SignatureInvalid(ApiError):
-    status, code = 401, "signature_invalid"
-    zh, en = "支付通知的签名或时间戳无效", "the payment notification's signature or timestamp is not valid"
-
-
-# ---- 404 -------------------------------------------------------------------------
-
-
 class NotFound(ApiError):
     status, code = 404, "not_found"
     zh, en = "没有这个地址", "no such resource"
@@ -236,8 +228,10 @@ class InvalidReceipt(ApiError):
 class PaymentRefused(ApiError):
     """A provider's notification or reply we will not accept (the adapter's code and sentence)."""
 
-    status, code = 400, "payment_refused"
-    zh, en = "支付通知或应答被拒收", "the payment notification or reply was refused"
+    # Raised with the adapter's own code (PAYMENT_REFUSALS below lists them); the class's own is the
+    # one the notification route gives itself, for a provider without a notification address.
+    status, code = 404, "unknown_provider"
+    zh, en = "没有这个支付方式的通知地址", "there is no notification address for this provider"
 
     def __init__(self, code: str, message: str, status: int) -> None:
         super().__init__()
@@ -282,7 +276,6 @@ PAYMENT_REFUSAL_CODES = {
     "bad_payer_account": 400,
     "bad_bank_serial": 400,
     "bad_paid_at": 400,
-    "unknown_provider": 404,
     "already_paid": 409,
     "provider_refused": 409,
     "wrong_order": 409,

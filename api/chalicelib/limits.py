@@ -24,6 +24,7 @@ left in it. The edge adds a coarser AWS WAF rate-based rule per address (infra/a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -105,12 +106,11 @@ class Limits:
                     "这个网络地址这一分钟里新出现的认捐客户端太多，请稍后再试",
                     "too many new clients from this network address this minute; try again shortly",
                 ) from None
-            try:
+            # A concurrent first request of the same client may have made it: known either way.
+            with contextlib.suppress(errors.ConditionFailed):
                 self.records.write(
                     Put(known_client(address_ref, client_ref), {"ttl": int(now) + KNOWN_SECONDS}, (ABSENT,))
                 )
-            except errors.ConditionFailed:
-                pass  # a concurrent first request of the same client made it: known either way
         try:
             self.records.write(
                 Update(

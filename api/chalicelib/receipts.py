@@ -25,7 +25,18 @@ KINDS = ("person", "organisation")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
 #: 18 characters: digits and capitals except I, O, Z, S, V (GB 32100-2015)
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
-COLUMNS = ("pledge_id", "project_id", "amount_fen", "paid_at", "payment_ref", "payer_kind", "payer_name", "credit_code", "email", "requested_at")
+COLUMNS = (
+    "pledge_id",
+    "project_id",
+    "amount_fen",
+    "paid_at",
+    "payment_ref",
+    "payer_kind",
+    "payer_name",
+    "credit_code",
+    "email",
+    "requested_at",
+)
 
 
 def parse(data: dict[str, Any]) -> dict[str, str | None]:
@@ -33,7 +44,9 @@ def parse(data: dict[str, Any]) -> dict[str, str | None]:
     fields.require(data, ("payer_kind", "payer_name", "email"))
     kind, name, email, code = (data.get(k) for k in ("payer_kind", "payer_name", "email", "credit_code"))
     if kind not in KINDS:
-        raise errors.InvalidReceipt("payer_kind 应为 person 或 organisation", "payer_kind must be person or organisation")
+        raise errors.InvalidReceipt(
+            "payer_kind 应为 person 或 organisation", "payer_kind must be person or organisation"
+        )
     if not isinstance(name, str) or not 1 <= len(clean_text(name)) <= 60:
         raise errors.InvalidReceipt("payer_name 应为 1–60 个字的姓名或单位名称", "payer_name must be 1–60 characters")
     if not isinstance(email, str) or len(email) > 254 or not _EMAIL.match(email.strip()):

@@ -9,14 +9,13 @@ which runs that server.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 
-from chalicelib import names, payments
+from chalicelib import names
 from tests.api import volunteer_support as support
-from tests.api.conftest import PAYMENT_SECRET, pledge_body
+from tests.api.conftest import OPERATOR_TOKEN, pledge_body
 from tests.api.volunteer_support import TEAM_A_TOKEN, bearer, visit_body
 
 moto_account, vapi = support.moto_account, support.vapi
@@ -34,23 +33,15 @@ def deep_json(levels: int) -> bytes:
     return b'{"amount_fen": ' + b"[" * levels + b"]" * levels + b"}"
 
 
-def signed_headers(raw: bytes) -> dict[str, str]:
-    now = str(int(time.time()))
-    return {
-        "content-type": "application/json",
-        "X-Qingyi-Timestamp": now,
-        "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), now, raw),
-    }
-
-
-@pytest.mark.parametrize("route", ["pledge", "payment notification", "visit"])
+@pytest.mark.parametrize("route", ["pledge", "bank confirmation", "visit"])
 def test_json_nested_thousands_of_levels_deep_is_a_400_not_a_recursion_error(vapi: Any, route: str) -> None:
     raw = deep_json(DEEP)
     if route == "pledge":
         headers = {"Idempotency-Key": "deep-json-0001", "content-type": "application/json"}
         reply = vapi.post("/projects/laiwu-cottages/pledges", headers=headers, raw=raw)
-    elif route == "payment notification":
-        reply = vapi.post("/payments/notifications", headers=signed_headers(raw), raw=raw)
+    elif route == "bank confirmation":
+        headers = {**bearer(OPERATOR_TOKEN), "content-type": "application/json"}
+        reply = vapi.post("/admin/payments/bank", headers=headers, raw=raw)
     else:
         headers = {**bearer(TEAM_A_TOKEN), "Idempotency-Key": "deep-json-0002", "content-type": "application/json"}
         reply = vapi.post("/cottages/c-a1/visits", headers=headers, raw=raw)
@@ -99,30 +90,35 @@ def test_superscript_or_non_ascii_digits_in_limit_or_days_are_a_400(vapi: Any, u
 
 
 @pytest.mark.parametrize(
-    "timestamp, signature",
-    [("²", None), ("1700000000²", None), (None, "ｆ" * 64), (None, "签名")],
-    ids=["superscript timestamp", "timestamp ending in a superscript", "fullwidth hex", "Chinese signature"],
+    "timestamp, nonce",
+    [("²", None), ("1700000000²", None), ("１７００００００００", None), (None, "签名" * 40)],
+    ids=["superscript timestamp", "timestamp ending in a superscript", "fullwidth digits", "a long Chinese nonce"],
 )
-def test_a_superscript_timestamp_or_non_ascii_signature_on_payment_notifications_is_a_401(
-    vapi: Any, timestamp: str | None, signature: str | None
+def test_non_ascii_wechat_signature_headers_are_a_4xx_never_a_500(
+    vapi: Any, fake_providers: Any, monkeypatch: pytest.MonkeyPatch, timestamp: str | None, nonce: str | None
 ) -> None:
-    raw = json.dumps({"pledge_id": "p_x", "amount_fen": 1, "nonce": "nonce-12345678"}).encode()
-    headers = signed_headers(raw)
+    from tests.api.paying import install_secret
+
+    install_secret(monkeypatch, fake_providers)
+    body = b'{"resource_type": "encrypt-resource"}'
+    headers = fake_providers.wechat.signed_headers(body.decode())
     if timestamp is not None:
-        headers["X-Qingyi-Timestamp"] = timestamp
-    if signature is not None:
-        headers["X-Qingyi-Signature"] = signature
-    # http.server hands header values over decoded as Latin-1 ("²" is a Latin-1 byte); send them as it would
-    headers = {k: v if v.isascii() or max(map(ord, v)) < 256 else v.encode().decode("latin-1") for k, v in headers.items()}
-    assert_refused(vapi.post("/payments/notifications", headers=headers, raw=raw), 401, "signature_invalid")
+        headers["Wechatpay-Timestamp"] = timestamp
+    if nonce is not None:
+        headers["Wechatpay-Nonce"] = nonce
+    # http.server hands header values over decoded as Latin-1; send them as it would
+    headers = {k: v if v.isascii() else v.encode().decode("latin-1") for k, v in headers.items()}
+    reply = vapi.post("/payments/wechat/notify", headers=headers, raw=body)
+    assert_refused(reply, 400, "malformed_notification")
 
 
-def test_a_missing_payment_header_is_a_401_not_a_503_not_configured(vapi: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QINGYI_PAYMENT_SECRET")
-    raw = json.dumps({"pledge_id": "p_x", "amount_fen": 1, "nonce": "nonce-12345678"}).encode()
-    for missing in ("X-Qingyi-Timestamp", "X-Qingyi-Signature"):
-        headers = {k: v for k, v in signed_headers(raw).items() if k != missing}
-        assert_refused(vapi.post("/payments/notifications", headers=headers, raw=raw), 401, "signature_invalid")
+def test_an_unsigned_notification_is_a_401_even_with_no_keys_configured(
+    vapi: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QINGYI_PROVIDER_SECRET", raising=False)
+    for provider, raw in (("wechat", b"{}"), ("alipay", b"out_trade_no=p_x&total_amount=1.00")):
+        reply = vapi.post(f"/payments/{provider}/notify", headers={"content-type": "application/json"}, raw=raw)
+        assert reply.status == 401 and reply.json["code"].startswith("missing_signature")
 
 
 def test_unknown_paths_answer_the_documented_error_shape(vapi: Any) -> None:
@@ -140,7 +136,7 @@ def test_undeclared_methods_are_a_405_with_the_allowed_ones(vapi: Any) -> None:
 
 def test_options_only_where_declared(vapi: Any) -> None:
     assert vapi.request("OPTIONS", "/projects/laiwu-cottages/pledges").status == 204
-    for path in ("/projects", "/projects/laiwu-cottages", "/admin/pledges/p_x", "/payments/notifications"):
+    for path in ("/projects", "/projects/laiwu-cottages", "/admin/pledges/p_x", "/payments/wechat/notify"):
         assert_refused(vapi.request("OPTIONS", path), 405, "method_not_allowed")
 
 

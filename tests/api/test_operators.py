@@ -148,8 +148,12 @@ def test_payments_need_the_provider_secret(api: Any, monkeypatch: pytest.MonkeyP
     made = make_pledge(api, amount=1500)
     reply = checkout(api, made)
     assert reply.status == 503 and reply.json["code"] == "not_configured"
-    reply = api.post("/payments/wechat/notify", headers={"content-type": "application/json"}, raw=b"{}")
+    signed = {f"Wechatpay-{n}": "1" for n in ("Timestamp", "Nonce", "Signature", "Serial")}
+    reply = api.post("/payments/wechat/notify", headers=signed, raw=b"{}")
     assert reply.status == 503 and reply.json["code"] == "not_configured"
+    # an unsigned one is refused before any key would be read
+    reply = api.post("/payments/wechat/notify", headers={"content-type": "application/json"}, raw=b"{}")
+    assert reply.status == 401 and reply.json["code"] == "missing_signature_headers"
 
 
 # ---- export and settlement ----------------------------------------------------------------

@@ -174,7 +174,9 @@ def test_amount_mismatch_is_recorded_for_the_operator_and_acknowledged(paying: A
     assert reply.status == 204  # recorded: WeChat retrying could never change the answer
     assert donor_view(api, made).json["status"] == "pledged"
     issues = api.get("/admin/payments/issues", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json["issues"]
-    assert [(i["pledge_id"], i["amount_fen"], i["issue"]) for i in issues] == [(made["pledge_id"], 9_999, "amount_mismatch")]
+    assert [(i["pledge_id"], i["amount_fen"], i["issue"]) for i in issues] == [
+        (made["pledge_id"], 9_999, "amount_mismatch")
+    ]
 
 
 def test_a_provider_that_times_out_is_503_with_retry_after(paying: Any, fake_providers: Providers) -> None:
@@ -265,7 +267,9 @@ def test_the_donor_cancels_an_unpaid_pledge_but_not_a_paid_one(paying: Any, fake
     assert (reply.status, reply.json["code"]) == (409, "pledge_not_cancellable")
 
 
-def test_a_receipt_request_stays_private_and_is_exported_for_the_charity(paying: Any, fake_providers: Providers) -> None:
+def test_a_receipt_request_stays_private_and_is_exported_for_the_charity(
+    paying: Any, fake_providers: Providers
+) -> None:
     api, _ = paying
     made = pledge(api)
     details = {"payer_kind": "person", "payer_name": "王小青", "email": "wang@example.org"}

@@ -21,7 +21,8 @@ from app import app as declared
 
 from chalicelib import errors, openapi
 from tests.api import volunteer_support as support
-from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, PAYMENT_SECRET, pledge_body
+from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, pledge_body
+from tests.api.paying import Providers, checkout, install_secret, wechat_notification
 from tests.api.volunteer_support import (
     EXPIRED_OPERATOR_TOKEN,
     EXPIRED_TEAM_TOKEN,
@@ -36,7 +37,8 @@ from tests.api.volunteer_support import (
 moto_account, vapi = support.moto_account, support.vapi
 
 PRIVATE = [(op.method, op.path, op.access) for op in declared.operations if not op.public]
-TOKEN_ROUTES = [r for r in PRIVATE if r[2] != "signature"]
+TOKEN_ROUTES = [r for r in PRIVATE if r[2] not in ("signature", "donor")]
+DONOR_ROUTES = [r for r in PRIVATE if r[2] == "donor"]
 SECRET_MARK = "PRIVATE-REFUSED-7d41"  # sent in every refused body: must never be stored or echoed
 
 #: Who may call each access level, and who may not (and with which status).
@@ -85,7 +87,7 @@ def world(vapi: Any) -> dict[str, Any]:
     pledge = vapi.pledge("laiwu-cottages", "private-routes-pledge", pledge_body(contact="donor contact"))
     assert pledge.status == 201, pledge.text
     assert vapi.post("/needs/need-open-2/claims", headers=bearer(TEAM_A_TOKEN), body={}).status == 201
-    return {"api": vapi, "pledge_id": pledge.json["pledge_id"]}
+    return {"api": vapi, "pledge_id": pledge.json["pledge_id"], "pledge": pledge.json}
 
 
 def request_for(method: str, path: str, world: dict[str, Any], n: int) -> tuple[str, dict[str, str], Any]:
@@ -114,8 +116,8 @@ def request_for(method: str, path: str, world: dict[str, Any], n: int) -> tuple[
             body = {"contact": SECRET_MARK, "note": SECRET_MARK}
         elif path.endswith("/cancel") or "/claim/" in path:
             body = {"reason": SECRET_MARK}
-        elif path.endswith("/paid"):
-            body = {"payment_ref": SECRET_MARK}
+        elif path.endswith("/payments/bank"):
+            body = {"reference": SECRET_MARK}
     return url, headers, body
 
 
@@ -163,46 +165,54 @@ def test_a_private_route_refuses_everyone_but_its_roles(
             break  # the first allowed team now holds the need
 
 
-def test_the_payment_notification_refuses_missing_forged_and_stale_signatures(world: dict[str, Any]) -> None:
-    from chalicelib import payments
+def test_the_payment_notification_refuses_missing_forged_and_stale_signatures(
+    world: dict[str, Any], fake_providers: Providers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.fakes import rsa_key
 
+    install_secret(monkeypatch, fake_providers)
     api, pledge_id = world["api"], world["pledge_id"]
-    raw = json.dumps(
-        {"pledge_id": pledge_id, "amount_fen": 1000, "nonce": "nonce-private-1", "payment_ref": SECRET_MARK}
-    ).encode()
-    now = str(int(time.time()))
-    good = payments.sign(PAYMENT_SECRET.encode(), now, raw)
+    assert checkout(api, world["pledge"]).status == 200
+    good_headers, good_body = wechat_notification(fake_providers, pledge_id)
+    forged = fake_providers.wechat.notification(pledge_id, key=rsa_key("someone else"))
+    stale = fake_providers.wechat.notification(pledge_id, timestamp=int(time.time()) - 301)
+    unsigned = {k: v for k, v in good_headers.items() if not k.startswith("Wechatpay-")}
     cases = [
-        ("no signature", {}),
-        ("forged signature", {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": "0" * 64}),
-        ("other secret", {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": payments.sign(b"guess", now, raw)}),
-        (
-            "stale timestamp",
-            {
-                "X-Qingyi-Timestamp": str(int(now) - 301),
-                "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), str(int(now) - 301), raw),
-            },
-        ),
-        (
-            "signature of another body",
-            {"X-Qingyi-Timestamp": now, "X-Qingyi-Signature": payments.sign(PAYMENT_SECRET.encode(), now, raw + b" ")},
-        ),
-        ("operator token instead", {**bearer(OPERATOR_TOKEN)}),
+        ("no signature", unsigned, good_body, 401, "missing_signature_headers"),
+        ("forged signature", *forged, 401, "bad_signature"),
+        ("stale timestamp", *stale, 400, "stale_notification"),
+        ("signature of another body", good_headers, good_body + b" ", 401, "bad_signature"),
+        ("operator token instead", {**unsigned, **bearer(OPERATOR_TOKEN)}, good_body, 401, "missing_signature_headers"),
     ]
-    for case, headers in cases:
-        reply = api.request(
-            "POST", "/payments/notifications", headers={"content-type": "application/json", **headers}, raw=raw
-        )
-        assert_refused(reply, 401, "signature_invalid", case)
-    item = api.get(f"/admin/pledges/{pledge_id}", headers=bearer(OPERATOR_TOKEN)).json
-    assert item["status"] == "pledged" and item["payment_ref"] is None
-    ok = api.request(
-        "POST",
-        "/payments/notifications",
-        headers={"content-type": "application/json", "X-Qingyi-Timestamp": now, "X-Qingyi-Signature": good},
-        raw=raw,
-    )
-    assert ok.status == 200 and ok.json["status"] == "paid"
+    before = support.scan_table()
+    for case, headers, body, status, code in cases:
+        reply = api.request("POST", "/payments/wechat/notify", headers=headers, raw=body)
+        assert (reply.status, reply.json["code"]) == (status, code), f"{case}: {reply.text}"
+        assert set(reply.json) == {"code", "message"}
+    assert support.scan_table() == before, "a refused notification changed the table"
+    ok = api.request("POST", "/payments/wechat/notify", headers=good_headers, raw=good_body)
+    assert ok.status == 204
+    assert api.get(f"/admin/pledges/{pledge_id}", headers=bearer(OPERATOR_TOKEN)).json["status"] == "paid"
+
+
+@pytest.mark.parametrize(("method", "path", "access"), DONOR_ROUTES, ids=[f"{m} {p}" for m, p, _ in DONOR_ROUTES])
+def test_a_donor_route_refuses_any_token_but_the_pledges_own(
+    world: dict[str, Any], method: str, path: str, access: str
+) -> None:
+    api, pledge_id = world["api"], world["pledge_id"]
+    other = api.pledge("laiwu-cottages", "private-routes-other", pledge_body()).json
+    before = support.scan_table()
+    url = path.replace("{pledge_id}", pledge_id)
+    body = {"payer_name": SECRET_MARK} if method == "POST" else None
+    for case, headers in [
+        ("no token", {}),
+        ("another pledge's token", {"Donor-Token": other["donor_token"]}),
+        ("a guess", {"Donor-Token": secrets.token_hex(16)}),
+        ("an operator token instead", bearer(OPERATOR_TOKEN)),
+        ("fullwidth hex", {"Donor-Token": ("ｆ" * 32).encode().decode("latin-1")}),
+    ]:
+        assert_refused(api.request(method, url, headers=headers, body=body), 403, "donor_link_invalid", case)
+    assert support.scan_table() == before, "a refused request changed the table"
 
 
 def test_team_and_operator_tokens_stop_working_at_their_expiry(vapi: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,11 +13,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib import auth, errors, payments, settings
+from chalicelib import auth, errors, settings
 from tests.api.conftest import OPERATOR_TOKEN, STAFF_EXPIRES, base_env, digest
 
 PARAMETER = "/qingyi/dev/operator-token-hashes"
-SECRET = "qingyi/dev/payment-notification-secret"
+SECRET = "qingyi/dev/operator-token-hashes"
 
 
 class Clock:
@@ -68,18 +68,14 @@ def test_a_revoked_token_stops_working_within_the_cache_period_without_a_deploy(
     assert json.loads(settings.read(PARAMETER, clock=clock)).keys() == {digest("kept")}
 
 
-def test_the_payment_key_is_read_from_secrets_manager_by_name(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name=SECRET, SecretString="rotated-key")
-    monkeypatch.setenv(settings.PAYMENT_PARAMETER, SECRET)
-    assert payments.secret() == b"rotated-key"
+def test_a_name_without_a_slash_is_read_from_secrets_manager(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name=SECRET, SecretString=staff_map("kept"))
+    monkeypatch.setenv(settings.TOKENS_PARAMETER, SECRET)
+    assert settings.token_map().keys() == {digest("kept")}
 
 
 def test_a_missing_named_setting_is_not_configured_and_names_it(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(settings.PAYMENT_PARAMETER, "qingyi/dev/nowhere")
+    monkeypatch.setenv(settings.TOKENS_PARAMETER, "qingyi/dev/nowhere")
     with pytest.raises(errors.NotConfigured) as found:
-        payments.secret()
+        settings.token_map()
     assert "qingyi/dev/nowhere" in found.value.en
-    monkeypatch.delenv(settings.PAYMENT_PARAMETER)
-    monkeypatch.delenv("QINGYI_PAYMENT_SECRET")
-    with pytest.raises(errors.NotConfigured):
-        payments.secret()

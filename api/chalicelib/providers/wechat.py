@@ -246,7 +246,7 @@ class WeChatPay:
                 f"unsupported signature type; only {SIGNATURE_TYPE} is accepted",
                 401,
             )
-        if not timestamp.isdigit() or len(timestamp) > 12 or len(nonce) > 64:
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12 or len(nonce) > 64:
             raise refused(
                 "malformed_notification", "支付通知的时间戳或随机串格式不对", "the timestamp or nonce is malformed"
             )
