@@ -27,8 +27,8 @@ notification would have.
 from __future__ import annotations
 
 import logging
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from . import clock, errors, keys, providers
