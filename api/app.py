@@ -7,6 +7,8 @@ route does lives in chalicelib, one module per idea. See api/TABLE.md for the
 ledger and api/VOLUNTEERS.md for the volunteer routes and their roles.
 """
 
+from chalice import Rate
+
 from chalicelib import (
     audit,
     auth,
@@ -28,6 +30,7 @@ from chalicelib.errors import (
     CampaignStillOpen,
     ClaimNotPending,
     ClaimWindowClosed,
+    DuplicatePayment,
     IdempotencyMismatch,
     InvalidAmount,
     InvalidContact,
@@ -45,7 +48,7 @@ from chalicelib.errors import (
     NotConfigured,
     NotFound,
     NotificationReplayed,
-    PledgeCancelled,
+    PaidAfterClose,
     ProjectClosed,
     ServiceBusy,
     UnknownCampaign,
@@ -235,7 +238,8 @@ def get_team(team_id):
         InvalidField,
         UnknownPledge,
         AmountMismatch,
-        PledgeCancelled,
+        PaidAfterClose,
+        DuplicatePayment,
         NotificationReplayed,
         NotConfigured,
         ServiceBusy,
@@ -250,6 +254,12 @@ def payment_notification():
         note.pledge_id, payment_ref=note.payment_ref, amount_fen=note.amount_fen, nonce=note.nonce
     )
     return {"pledge_id": item["pledge_id"], "status": item["status"]}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def expire_pledges(event):
+    """Mark unpaid pledges past their expiry (tidying only: an unpaid pledge holds nothing)."""
+    return {"expired": services.ledger().expire_pledges()}
 
 
 # ---- operators -------------------------------------------------------------------------
@@ -282,25 +292,25 @@ def _require_pledge_scope(principal, pledge_id):
 @app.endpoint(
     "POST",
     "/admin/pledges/{pledge_id}/paid",
-    "Confirm a pledge paid (idempotent)",
+    "Confirm a bank transfer (对公转账) for a pledge: the match is decided now, capped per payer_account (idempotent)",
     access="operator",
     body="PaymentConfirmation",
     returns="OperatorPledge",
-    raises=(InvalidField, UnknownPledge, PledgeCancelled, ServiceBusy),
+    raises=(InvalidField, UnknownPledge, PaidAfterClose, DuplicatePayment, ServiceBusy),
 )
 def admin_confirm_paid(pledge_id):
     request = _request()
     principal = auth.require(request.headers, "operator")
-    body = pledges.parse_operator_note(optional_json(request), "payment_ref")
+    payment_ref, payer_account = pledges.parse_bank_confirmation(optional_json(request))
     _require_pledge_scope(principal, pledge_id)
-    item = services.ledger().confirm_paid(pledge_id, payment_ref=body)
+    item = services.ledger().confirm_paid(pledge_id, payment_ref=payment_ref, payer_account=payer_account)
     return pledges.operator_view(item)
 
 
 @app.endpoint(
     "POST",
     "/admin/pledges/{pledge_id}/cancel",
-    "Cancel a pledge: its match returns to the pool and every cap (idempotent)",
+    "Cancel an unpaid pledge, or refund a paid one: its match returns to the pool and every cap (idempotent)",
     access="operator",
     body="Cancellation",
     returns="OperatorPledge",

@@ -18,7 +18,7 @@ from typing import Any
 from . import errors
 from .caching import PUBLIC_CACHE
 from .matching import REASONS
-from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS
+from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS, STATUSES
 
 E = errors
 
@@ -66,21 +66,43 @@ SCHEMAS: dict[str, Any] = {
         {
             "project_id": STR,
             "goal_fen": FEN,
-            "raised_fen": SIGNED_FEN,
-            "paid_fen": SIGNED_FEN,
-            "matched_fen": SIGNED_FEN,
-            "pledge_count": {"type": "integer"},
-            "donor_count": {"type": "integer"},
-            "percent": {"type": ["number", "null"], "description": "(raised + matched) / goal × 100, floored to 0.1"},
+            "paid_fen": {**SIGNED_FEN, "description": "已到账: payments confirmed (the headline)"},
+            "raised_fen": {**SIGNED_FEN, "description": "= paid_fen (kept for older pages)"},
+            "pending_fen": {**FEN, "description": "认捐中: unpaid pledges not yet closed (not in any total)"},
+            "pending_count": {"type": "integer"},
+            "matched_fen": {**SIGNED_FEN, "description": "confirmed matches (decided at payment)"},
+            "pledge_count": {"type": "integer", "description": "paid pledges"},
+            "donor_count": {"type": "integer", "description": "distinct verified payers"},
+            "percent": {"type": ["number", "null"], "description": "(paid + matched) / goal × 100, floored to 0.1"},
             "as_of": TIME,
             "campaign": {
                 "oneOf": [
                     {"type": "null"},
-                    _obj({"campaign_id": STR, "open_now": {"type": "boolean"}, "remaining_fen": FEN}),
+                    _obj(
+                        {
+                            "campaign_id": STR,
+                            "open_now": {"type": "boolean"},
+                            "remaining_fen": {**FEN, "description": "the campaign pool's remainder"},
+                            "match_remaining_fen": {
+                                **FEN,
+                                "description": "match still available to this project: min(its cap left, pool left)",
+                            },
+                        }
+                    ),
                 ]
             },
         },
-        ["project_id", "goal_fen", "raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count", "as_of"],
+        [
+            "project_id",
+            "goal_fen",
+            "paid_fen",
+            "raised_fen",
+            "pending_fen",
+            "matched_fen",
+            "pledge_count",
+            "donor_count",
+            "as_of",
+        ],
     ),
     "PledgeRequest": _obj(
         {
@@ -98,16 +120,28 @@ SCHEMAS: dict[str, Any] = {
     "PledgeResponse": _obj(
         {
             "pledge_id": STR,
-            "status": {"enum": ["pledged", "paid", "cancelled"]},
+            "project_id": STR,
+            "team_id": NSTR,
+            "status": {"enum": list(STATUSES)},
             "amount_fen": FEN,
-            "match_fen": FEN,
+            "match_fen": {**FEN, "description": "the final match once paid; 0 before"},
+            "match_final": {"type": "boolean", "description": "true once the payment arrived"},
+            "expected_match_fen": {
+                **FEN,
+                "description": "预计配捐，以到账时为准: the match under the rules and pool when pledged",
+            },
+            "expected_note": STR,
             "match_reason": {"enum": [None, *REASONS]},
             "match_note": NSTR,
             "flagged": {"type": "boolean", "description": "velocity check withheld the match"},
             "campaign_id": NSTR,
             "created_at": TIME,
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
+            "provider": NSTR,
+            "needs_refund": {"type": "boolean"},
         },
-        ["pledge_id", "status", "amount_fen", "match_fen", "match_reason"],
+        ["pledge_id", "status", "amount_fen", "match_fen", "expected_match_fen", "match_reason", "expires_at"],
     ),
     "PublicPledge": _obj(
         {
@@ -119,6 +153,7 @@ SCHEMAS: dict[str, Any] = {
             "message": NSTR,
             "status": STR,
             "created_at": TIME,
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
         },
         ["pledge_id", "display_name", "amount_fen", "created_at"],
     ),
@@ -155,12 +190,14 @@ SCHEMAS: dict[str, Any] = {
             "parent_org": NSTR,
             "captain_alias": NSTR,
             "target_fen": {"type": ["integer", "null"]},
-            "raised_fen": SIGNED_FEN,
+            "paid_fen": SIGNED_FEN,
+            "raised_fen": {**SIGNED_FEN, "description": "= paid_fen (kept for older pages)"},
+            "pending_fen": FEN,
             "matched_fen": SIGNED_FEN,
             "pledge_count": {"type": "integer"},
             "donor_count": {"type": "integer"},
         },
-        ["team_id", "raised_fen", "donor_count"],
+        ["team_id", "paid_fen", "raised_fen", "donor_count"],
     ),
     "Leaderboard": _obj(
         {
@@ -188,12 +225,25 @@ SCHEMAS: dict[str, Any] = {
             "amount_fen": FEN,
             "match_fen": FEN,
             "full_match_fen": {"type": ["integer", "null"]},
+            "expected_match_fen": {"type": ["integer", "null"]},
+            "paid_amount_fen": {"type": ["integer", "null"]},
+            "needs_refund": {"type": ["boolean", "null"]},
             "flagged": {"type": ["boolean", "null"]},
             "anonymous": {"type": ["boolean", "null"]},
         },
         ["pledge_id", "status", "amount_fen"],
     ),
-    "PaymentConfirmation": _obj({"payment_ref": {"type": ["string", "null"], "maxLength": 200}}, extra=False),
+    "PaymentConfirmation": _obj(
+        {
+            "payment_ref": {"type": ["string", "null"], "maxLength": 200, "description": "the bank's reference"},
+            "payer_account": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "description": "the paying account, as the bank statement shows it: caps count by it (kept as a digest)",
+            },
+        },
+        extra=False,
+    ),
     "Cancellation": _obj({"reason": {"type": ["string", "null"], "maxLength": 200}}, extra=False),
     "NeedStatus": _obj(
         {
