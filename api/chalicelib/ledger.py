@@ -118,6 +118,8 @@ class Ledger:
         its payer (caps then cannot join it to the same account's other payments: record it).
         """
         item = self.lifecycle.pledge_item(pledge_id)
+        if item["status"] == "paid" and nonce is None and payment_ref in (None, item.get("transaction_id")):
+            return item  # the operator confirms again: nothing new
         now = self.now()
         payment = Payment(
             provider="bank",

@@ -89,13 +89,21 @@ class Lifecycle:
 
     def _refund_ops(self, item: dict[str, Any], at: str, reason: str | None) -> list[Op]:
         pledge_id, project_id = item["pledge_id"], item["project_id"]
-        changes = {
+        changes: dict[str, Any] = {
             "status": "refunded",
             "refunded_at": at,
             "cancelled_at": at,
             "cancel_reason": reason,
             "needs_refund": False,
+            "refunded_from": item["status"],
         }
+        if item["status"] == "paid":  # the match goes back: the record keeps what it was
+            changes.update(
+                match_fen=0,
+                refunded_match_fen=int(item.get("match_fen", 0)),
+                draws={"pool": [], "cap": []},
+                returned_draws=item.get("draws") or {},
+            )
         ops: list[Op] = [Update(keys.pledge(pledge_id), set=changes, conds=(eq("status", item["status"]),))]
         if item["status"] in NEEDS_OPERATOR:  # never counted, never matched: only the status changes
             return ops
