@@ -34,6 +34,7 @@ from chalicelib.errors import (
     ClaimNotPending,
     ClaimWindowClosed,
     DonorLinkInvalid,
+    DuplicatePayment,
     IdempotencyMismatch,
     InvalidAmount,
     InvalidContact,
@@ -51,6 +52,7 @@ from chalicelib.errors import (
     NeedNotClaimable,
     NotConfigured,
     NotFound,
+    PaidAfterClose,
     PaymentRefused,
     PledgeNotCancellable,
     PledgeNotPayable,
@@ -292,9 +294,9 @@ def pledge_checkout(pledge_id):
 def donor_cancel(pledge_id):
     ledger = services.ledger()
     item = _donor_pledge(pledge_id)
-    if item["status"] in ("paid", "refunded"):
-        raise PledgeNotCancellable()
-    if item["status"] == "pledged":
+    if item["status"] not in ("pledged", "expired", "cancelled"):
+        raise PledgeNotCancellable()  # paid (or money awaiting an operator): a refund is the operator's
+    if item["status"] != "cancelled":
         item = ledger.cancel(pledge_id, reason="donor")
     return donor_link.view(item, ledger.now(), receipt_requested=False)
 
@@ -368,24 +370,20 @@ def _require_pledge_scope(principal, pledge_id):
 
 @app.endpoint(
     "POST",
-    "/admin/payments/bank",
-    "Confirm a bank transfer seen on the charity's statement (reference, payer account, amount, bank serial)",
+    "/admin/pledges/{pledge_id}/paid",
+    "Confirm a bank transfer (对公转账) for a pledge: the match is decided now, capped per payer_account (idempotent)",
     access="operator",
-    body="BankConfirmation",
-    body_required=True,
-    returns="PaymentResult",
-    raises=(*PAYMENT_REFUSALS, UnknownPledge, ServiceBusy),
+    body="PaymentConfirmation",
+    returns="OperatorPledge",
+    raises=(InvalidField, UnknownPledge, PaidAfterClose, DuplicatePayment, ServiceBusy),
 )
-def admin_confirm_bank():
+def admin_confirm_paid(pledge_id):
     request = _request()
     principal = auth.require(request.headers, "operator")
-    request_json(request)  # the house's body checks first (type, size, depth)
-    from chalicelib.providers.bank import pledge_of
-
-    reference = str((request.json_body or {}).get("reference", ""))
-    pledge = checkout.guard(lambda: pledge_of(reference))
-    _require_pledge_scope(principal, pledge)
-    return notifications.confirm_bank(services.ledger(), request.raw_body or b"")
+    payment_ref, payer_account = pledges.parse_bank_confirmation(optional_json(request))
+    _require_pledge_scope(principal, pledge_id)
+    item = services.ledger().confirm_paid(pledge_id, payment_ref=payment_ref, payer_account=payer_account)
+    return pledges.operator_view(item)
 
 
 @app.endpoint(
@@ -413,7 +411,7 @@ def admin_reconcile():
 def admin_payment_issues():
     principal = auth.require(_request().headers, "admin")
     auth.require_in(principal, "admin", None)
-    return {"issues": notifications.issues(services.ledger().records)}
+    return {"issues": notifications.issues(services.ledger())}
 
 
 @app.endpoint(
@@ -436,7 +434,7 @@ def admin_export_receipts():
 @app.endpoint(
     "POST",
     "/admin/pledges/{pledge_id}/cancel",
-    "Cancel a pledge: its match returns to the pool and every cap (idempotent)",
+    "Cancel an unpaid pledge, or refund a paid one: its match returns to the pool and every cap (idempotent)",
     access="operator",
     body="Cancellation",
     returns="OperatorPledge",
@@ -548,6 +546,7 @@ def need_claim_status(need_id):
         NeedNotClaimable,
         ClaimWindowClosed,
     DonorLinkInvalid,
+    DuplicatePayment,
         NeedAlreadyClaimed,
         ServiceBusy,
     ),

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 from . import clock, errors, fields, providers
 from .catalogue import Catalogue
-from .donor_link import expires_at, status_of
+from .donor_link import expires_at
+from .pledges import effective_status
 from .providers.base import Checkout, ProviderUnavailable, Refused
 
 CHANNELS = {"wechat": ("native", "h5", "jsapi"), "alipay": ("page", "wap"), "bank": ("bank",)}
@@ -80,7 +81,7 @@ def start(
     now: datetime,
 ) -> dict[str, Any]:
     """The provider order for an unpaid, unexpired pledge, as the browser needs it."""
-    if status_of(item, now) != "pledged":
+    if effective_status(item, clock.iso(now)) != "pledged":
         raise errors.PledgeNotPayable()
     project = catalogue.project(item["project_id"])
     description = f"青益 · {project.name or project.project_id} · 认捐"

@@ -18,17 +18,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from . import clock, errors, keys
+from .pledges import donor_view
 from .records import Records
 from .store import Put
 
 HEADER = "donor-token"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-#: Unpaid online pledges lapse after this long when the ledger's item names no expiry of its own.
-DEFAULT_PAY_MINUTES = 30
 
 
 def token_for(project_id: str, idempotency_key: str) -> str:
@@ -60,40 +59,10 @@ def require(records: Records, pledge_id: str, headers: Any) -> dict[str, Any]:
 
 
 def expires_at(item: dict[str, Any]) -> datetime:
-    """When an unpaid pledge lapses: the ledger's ``expires_at``, else created + 30 minutes."""
-    if item.get("expires_at"):
-        return datetime.fromisoformat(str(item["expires_at"]).replace("Z", "+00:00"))
-    created = datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
-    return created + timedelta(minutes=DEFAULT_PAY_MINUTES)
-
-
-def status_of(item: dict[str, Any], now: datetime) -> str:
-    """pledged / paid / refunded / cancelled / expired (an unpaid pledge past its time counts as expired)."""
-    status = str(item.get("status"))
-    if status == "pledged" and now >= expires_at(item):
-        return "expired"
-    return status
+    """When an unpaid pledge lapses (the ledger writes ``expires_at`` on every pledge)."""
+    return datetime.fromisoformat(str(item["expires_at"]).replace("Z", "+00:00"))
 
 
 def view(item: dict[str, Any], now: datetime, *, receipt_requested: bool) -> dict[str, Any]:
-    """What the donor sees through their link (their own pledge; no other donor's data)."""
-    status = status_of(item, now)
-    paid = status in {"paid", "refunded"}
-    match = int(item.get("match_fen") or 0)
-    expected = item.get("expected_match_fen")
-    return {
-        "pledge_id": item["pledge_id"],
-        "project_id": item["project_id"],
-        "status": status,
-        "amount_fen": int(item["amount_fen"]),
-        "match_fen": match if paid else 0,
-        "expected_match_fen": int(expected) if expected is not None else (None if paid else match),
-        "match_final": paid,
-        "display_name": item.get("display_name"),
-        "anonymous": bool(item.get("anonymous")),
-        "created_at": item["created_at"],
-        "expires_at": clock.iso(expires_at(item)) if status == "pledged" else None,
-        "paid_at": item.get("paid_at"),
-        "needs_refund": bool(item.get("needs_refund")),
-        "receipt_requested": receipt_requested,
-    }
+    """What the donor sees through their link: the ledger's donor view, and whether a receipt was asked for."""
+    return {**donor_view(item, clock.iso(now)), "receipt_requested": receipt_requested}

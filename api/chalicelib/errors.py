@@ -166,6 +166,23 @@ class AmountMismatch(ApiError):
     zh, en = "支付金额与认捐金额不符", "the paid amount differs from the pledged amount"
 
 
+class PaidAfterClose(ApiError):
+    status, code = 409, "paid_after_close"
+    zh = "这笔认捐已过期或已取消：款项已记录，等待工作人员退款"
+    en = "this pledge had expired or was cancelled: the payment is recorded for an operator to refund"
+
+
+class DuplicatePayment(ApiError):
+    status, code = 409, "duplicate_payment"
+    zh = "这笔认捐已经付过款：这次付款已记录，等待工作人员退款"
+    en = "this pledge was already paid: this second payment is recorded for an operator to refund"
+
+
+class PledgeNotOpen(ApiError):
+    status, code = 409, "pledge_not_open"
+    zh, en = "这笔认捐已付款或已关闭，不能再这样操作", "this pledge is paid or closed; that action no longer applies"
+
+
 class NotificationReplayed(ApiError):
     status, code = 409, "notification_replayed"
     zh, en = "这条支付通知已经处理过", "this payment notification (nonce) was already used"

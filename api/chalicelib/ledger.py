@@ -3,9 +3,10 @@
 * :mod:`escrow`: the pool and project caps, split over shard items;
 * :mod:`totals`: sharded counters and distinct-donor markers;
 * :mod:`donors`: a donor's state in a campaign (caps, velocity);
-* :mod:`pledging`: the pledge transaction;
-* :mod:`lifecycle`: payment confirmed, cancellation;
-* :mod:`wall`: a project's pledges, newest first.
+* :mod:`pledging`: the pledge (reserves nothing; says the expected match);
+* :mod:`confirmation`: the payment arrives, the match is decided and drawn;
+* :mod:`lifecycle`: cancellation, refund, expiry;
+* :mod:`wall`: a project's paid pledges, newest first.
 
 They share one :class:`records.Records` (the table, a short cache, the retry
 loop, the clock). See api/TABLE.md for the items.
@@ -20,10 +21,12 @@ from typing import Any
 
 from . import clock, keys
 from .catalogue import Catalogue
+from .confirmation import Confirmation
 from .escrow import Escrow, Escrows
-from .lifecycle import Lifecycle
+from .lifecycle import EXPIRE_LIMIT, Lifecycle
 from .pledges import PledgeRequest
 from .pledging import Pledging
+from .providers.base import Payment
 from .records import Records
 from .rules import Campaign
 from .totals import Totals
@@ -51,7 +54,8 @@ class Ledger:
         self.escrows = Escrows(self.records, shards)
         self.totals = Totals(self.records, shards)
         self.lifecycle = Lifecycle(self.records, shards)
-        self.pledging = Pledging(self.records, self.escrows, self.totals, catalogue, shards)
+        self.pledging = Pledging(self.records, self.escrows, catalogue, shards)
+        self.confirmation = Confirmation(self.records, self.escrows, self.totals, catalogue, shards)
         self.donor_wall = Wall(self.records, shards)
 
     # ---- what tests and benchmarks look at ----
@@ -85,24 +89,68 @@ class Ledger:
     def pledge_item(self, pledge_id: str) -> dict[str, Any]:
         return self.lifecycle.pledge_item(pledge_id)
 
-    def confirm_paid(self, pledge_id: str, **kw: Any) -> dict[str, Any]:
-        return self.lifecycle.confirm_paid(pledge_id, **kw)
+    def pledge_view(self, pledge_id: str) -> dict[str, Any]:
+        """What the donor's private link shows: status (expired once past expires_at), expected or final match."""
+        return self.lifecycle.view(pledge_id)
 
-    def confirm_payment(self, payment: Any) -> dict[str, Any]:
-        # TEMP glue until core lands: the old confirm_paid, keyed on the provider's transaction.
-        return self.lifecycle.confirm_paid(
-            payment.pledge_id, payment_ref=f"{payment.provider}:{payment.transaction_id}", amount_fen=payment.amount_fen
+    def confirm_payment(self, payment: Payment) -> dict[str, Any]:
+        """A verified payment arrived: mark the pledge paid and decide its match, in one transaction.
+
+        Returns the pledge view with the final ``match_fen``. The same payment again (provider,
+        transaction_id) returns the same result. A payment that is not clean is recorded for an
+        operator and raises its error: :class:`errors.AmountMismatch`, :class:`errors.PaidAfterClose`,
+        :class:`errors.DuplicatePayment`, :class:`errors.UnknownPledge` (all 4xx).
+        """
+        return self.confirmation.confirm(payment)
+
+    def confirm_paid(
+        self,
+        pledge_id: str,
+        *,
+        payment_ref: str | None = None,
+        amount_fen: int | None = None,
+        nonce: str | None = None,
+        payer_account: str | None = None,
+    ) -> dict[str, Any]:
+        """An operator's (bank transfer) or the signed notification route's confirmation, as a Payment.
+
+        The payer is the account the operator recorded; without one, the pledge itself stands for
+        its payer (caps then cannot join it to the same account's other payments: record it).
+        """
+        item = self.lifecycle.pledge_item(pledge_id)
+        if item["status"] == "paid" and nonce is None and payment_ref in (None, item.get("transaction_id")):
+            return item  # the operator confirms again: nothing new
+        now = self.now()
+        payment = Payment(
+            provider="bank",
+            pledge_id=pledge_id,
+            transaction_id=payment_ref or nonce or f"operator:{pledge_id}",
+            amount_fen=int(item["amount_fen"]) if amount_fen is None else amount_fen,
+            payer_id=payer_account or f"pledge:{pledge_id}",
+            paid_at=now,
         )
-
-    def expire_pledges(self, **_: Any) -> dict[str, Any]:
-        # TEMP glue until core lands: the old ledger has no expiry.
-        return {"expired": 0}
+        self.confirmation.confirm(payment, nonce=nonce)
+        return self.lifecycle.pledge_item(pledge_id)
 
     def cancel(self, pledge_id: str, *, reason: str | None = None) -> dict[str, Any]:
+        """Unpaid: cancelled (it held nothing). Paid: refunded, its match back to the pool and caps."""
         return self.lifecycle.cancel(pledge_id, reason=reason)
+
+    def expire_pledges(self, now: datetime | None = None, limit: int = EXPIRE_LIMIT) -> int:
+        """Mark unpaid pledges past expires_at as expired (bounded; nothing depends on it running on time)."""
+        return self.lifecycle.expire(now, limit)
+
+    def reconciliation(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Payments an operator must look at (amount differs, pledge closed, paid twice), newest first."""
+        return self.records.query(keys.RECONCILE, index="gsi1", limit=limit, newest_first=True)
 
     def pool(self, campaign: Campaign, *, fresh: bool = False) -> Escrow:
         return self.escrows.pool(campaign, fresh=fresh)
+
+    def project_cap(self, campaign: Campaign, project_id: str) -> Escrow | None:
+        """The project's match cap escrow in the campaign (cached); None when the campaign caps no project."""
+        capped = self.escrows.cap(campaign, project_id)
+        return None if capped is None else capped[0]
 
     def campaign_figures(self, campaign: Campaign) -> dict[str, int]:
         return self.escrows.figures(campaign)
@@ -114,9 +162,18 @@ class Ledger:
         return self.totals.teams(team_ids, fresh=fresh)
 
     def pledges_of_project(
-        self, project_id: str, *, before: str | None = None, limit: int | None = None
+        self, project_id: str, *, before: str | None = None, limit: int | None = None, unpaid: bool = False
     ) -> list[dict[str, Any]]:
-        return self.donor_wall.pledges_of_project(project_id, before=before, limit=limit)
+        """Paid and closed pledges of a project, newest first; ``unpaid`` adds those still pending."""
+        rows = self.donor_wall.pledges_of_project(project_id, before=before, limit=limit)
+        if unpaid:
+            rows += self.donor_wall.pending_of_project(project_id)
+        return rows
+
+    def with_contacts(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows with each donor's receipt contact where it is still kept (operators only)."""
+        found = self.records.get_many([keys.contact(r["pledge_id"]) for r in rows if r.get("has_contact")])
+        return [{**r, "contact": found.get(keys.contact(r["pledge_id"]), {}).get("contact")} for r in rows]
 
     def wall(self, project_id: str, *, before: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
         return self.donor_wall.page(project_id, before=before, limit=limit)

@@ -11,10 +11,11 @@
 3. the adapter's acknowledgement goes back (WeChat: 204; Alipay: ``success``).
 
 A payment the ledger will not simply confirm (an amount that differs from the pledge,
-an order number we do not know, a pledge already cancelled) is *money that arrived*:
-it is recorded as a payment issue (``PAYISSUE#<shard>``, below) for an operator to refund
-or settle by hand, and then acknowledged, because asking the provider to retry would
-never change the answer. A store that is busy or a provider we could not reach is
+a pledge that expired or was cancelled, a second payment for a paid pledge, an order
+number we do not know) is *money that arrived*: the ledger records it in its
+reconciliation index for an operator to refund or settle (``GET /admin/payments/issues``)
+and answers with its code; the route then acknowledges, because asking the provider to
+retry would never change the answer. A store that is busy or a provider we could not reach is
 503 with ``Retry-After`` and nothing half-written: the ledger's transaction either
 happened or did not, and the provider retries.
 
@@ -41,8 +42,8 @@ from .store import Put, Update
 log = logging.getLogger("qingyi.payments")
 
 ONLINE = ("wechat", "alipay")
-#: What the ledger refuses about a payment that nevertheless arrived: recorded, then acknowledged.
-RECORDED_CODES = {"amount_mismatch", "unknown_pledge", "pledge_cancelled", "pledge_expired", "pledge_refunded"}
+#: What the ledger records for an operator and answers with its code: acknowledged, never retried.
+RECORDED_CODES = {"amount_mismatch", "paid_after_close", "duplicate_payment", "unknown_pledge"}
 #: Reconciliation asks about a checkout once it is this old (a notification normally takes seconds)...
 RECONCILE_AFTER = timedelta(minutes=3)
 #: ...and stops asking this long after it (the pledge has long expired; the monthly bill catches the rest).
@@ -52,64 +53,26 @@ CHECKOUT_SHARDS = 8
 RECONCILE_BATCH = 50
 
 
-def issue_key(payment: Payment) -> tuple[str, str]:
-    return (
-        f"PAYISSUE#{keys.shard_of(payment.transaction_id, CHECKOUT_SHARDS):02d}",
-        f"{payment.provider}#{payment.transaction_id}",
-    )
-
-
 def open_checkout_key(pledge_id: str, created_at: str) -> tuple[str, str]:
     return (f"OPENCHECKOUT#{keys.shard_of(pledge_id, CHECKOUT_SHARDS):02d}", f"{created_at}#{pledge_id}")
 
 
 def confirm(ledger: Any, payment: Payment) -> dict[str, Any]:
-    """Confirm through the ledger; a payment it refuses for good is recorded as an issue instead."""
+    """Confirm through the ledger; a payment it recorded for an operator instead comes back with its code."""
     try:
-        result = ledger.confirm_payment(payment)
-    except errors.ApiError as refused:
-        if refused.code not in RECORDED_CODES:
+        view = ledger.confirm_payment(payment)
+    except errors.ApiError as recorded:
+        if recorded.code not in RECORDED_CODES:
             raise
-        record_issue(ledger.records, payment, refused.code)
-        return {"pledge_id": payment.pledge_id, "status": "recorded_for_reconciliation", "issue": refused.code}
-    status = str(result.get("status", "paid"))
-    if result.get("needs_refund"):
-        return {"pledge_id": payment.pledge_id, "status": status, "issue": "needs_refund"}
-    return {"pledge_id": payment.pledge_id, "status": status, "issue": None}
+        log.warning("payment %s %s for %s recorded: %s", payment.provider, payment.transaction_id, payment.pledge_id, recorded.code)
+        return {"pledge_id": payment.pledge_id, "status": "recorded_for_reconciliation", "issue": recorded.code}
+    return {"pledge_id": payment.pledge_id, "status": str(view.get("status", "paid")), "issue": None}
 
 
-def record_issue(records: Records, payment: Payment, code: str) -> None:
-    """Money that arrived but was not matched to a payable pledge: kept for the operator (never a silent loss)."""
-    records.write(
-        Put(
-            issue_key(payment),
-            {
-                "provider": payment.provider,
-                "transaction_id": payment.transaction_id,
-                "pledge_id": payment.pledge_id,
-                "amount_fen": int(payment.amount_fen),
-                "payer_ref": keys.digest("payer", payment.provider, payment.payer_id),
-                "paid_at": clock.iso(payment.paid_at),
-                "issue": code,
-                "recorded_at": clock.iso(records.now()),
-            },
-        )
-    )
-    log.warning("payment issue %s: %s %s for %s", code, payment.provider, payment.transaction_id, payment.pledge_id)
-
-
-def issues(records: Records) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for shard in range(CHECKOUT_SHARDS):
-        rows += records.query(f"PAYISSUE#{shard:02d}")
-    rows.sort(key=lambda r: str(r.get("recorded_at")), reverse=True)
-    return [
-        {
-            k: r.get(k)
-            for k in ("provider", "transaction_id", "pledge_id", "amount_fen", "paid_at", "issue", "recorded_at")
-        }
-        for r in rows
-    ]
+def issues(ledger: Any) -> list[dict[str, Any]]:
+    """What the ledger recorded for an operator (its reconciliation index), without the payer's identity."""
+    fields = ("provider", "transaction_id", "pledge_id", "amount_fen", "paid_at", "outcome", "recorded_at")
+    return [{k: row.get(k) for k in fields} for row in ledger.reconciliation()]
 
 
 def handle(ledger: Any, provider: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -148,14 +111,6 @@ def unsigned(provider: str, headers: dict[str, str], body: bytes) -> None:
         raise errors.PaymentRefused(
             "missing_signature", "支付通知没有 sign 参数 / the notification has no sign parameter", 401
         )
-
-
-def confirm_bank(ledger: Any, body: bytes) -> dict[str, Any]:
-    """An operator's record of a transfer on the charity's statement (the route checked the token)."""
-    adapter = guard(lambda: providers.provider("bank"))
-    payment = guard(lambda: adapter.parse_notification({}, body))
-    assert payment is not None  # the bank adapter always yields a payment or refuses
-    return confirm(ledger, payment)
 
 
 def note_checkout(records: Records, item: dict[str, Any], provider: str, now: datetime) -> None:

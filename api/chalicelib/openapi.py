@@ -18,7 +18,7 @@ from typing import Any
 from . import errors
 from .caching import PUBLIC_CACHE
 from .matching import REASONS
-from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS
+from .pledges import MAX_AMOUNT_FEN, MAX_CONTACT, MAX_MESSAGE, MAX_NAME, OPERATOR_FIELDS, STATUSES
 
 E = errors
 
@@ -66,21 +66,43 @@ SCHEMAS: dict[str, Any] = {
         {
             "project_id": STR,
             "goal_fen": FEN,
-            "raised_fen": SIGNED_FEN,
-            "paid_fen": SIGNED_FEN,
-            "matched_fen": SIGNED_FEN,
-            "pledge_count": {"type": "integer"},
-            "donor_count": {"type": "integer"},
-            "percent": {"type": ["number", "null"], "description": "(raised + matched) / goal × 100, floored to 0.1"},
+            "paid_fen": {**SIGNED_FEN, "description": "已到账: payments confirmed (the headline)"},
+            "raised_fen": {**SIGNED_FEN, "description": "= paid_fen (kept for older pages)"},
+            "pending_fen": {**FEN, "description": "认捐中: unpaid pledges not yet closed (not in any total)"},
+            "pending_count": {"type": "integer"},
+            "matched_fen": {**SIGNED_FEN, "description": "confirmed matches (decided at payment)"},
+            "pledge_count": {"type": "integer", "description": "paid pledges"},
+            "donor_count": {"type": "integer", "description": "distinct verified payers"},
+            "percent": {"type": ["number", "null"], "description": "(paid + matched) / goal × 100, floored to 0.1"},
             "as_of": TIME,
             "campaign": {
                 "oneOf": [
                     {"type": "null"},
-                    _obj({"campaign_id": STR, "open_now": {"type": "boolean"}, "remaining_fen": FEN}),
+                    _obj(
+                        {
+                            "campaign_id": STR,
+                            "open_now": {"type": "boolean"},
+                            "remaining_fen": {**FEN, "description": "the campaign pool's remainder"},
+                            "match_remaining_fen": {
+                                **FEN,
+                                "description": "match still available to this project: min(its cap left, pool left)",
+                            },
+                        }
+                    ),
                 ]
             },
         },
-        ["project_id", "goal_fen", "raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count", "as_of"],
+        [
+            "project_id",
+            "goal_fen",
+            "paid_fen",
+            "raised_fen",
+            "pending_fen",
+            "matched_fen",
+            "pledge_count",
+            "donor_count",
+            "as_of",
+        ],
     ),
     "PledgeRequest": _obj(
         {
@@ -98,21 +120,42 @@ SCHEMAS: dict[str, Any] = {
     "PledgeResponse": _obj(
         {
             "pledge_id": STR,
-            "status": {"enum": ["pledged", "paid", "cancelled"]},
+            "project_id": STR,
+            "team_id": NSTR,
+            "status": {"enum": list(STATUSES)},
             "amount_fen": FEN,
-            "match_fen": FEN,
+            "match_fen": {**FEN, "description": "the final match once paid; 0 before"},
+            "match_final": {"type": "boolean", "description": "true once the payment arrived"},
+            "expected_match_fen": {
+                **FEN,
+                "description": "预计配捐，以到账时为准: the match under the rules and pool when pledged",
+            },
+            "expected_note": STR,
             "match_reason": {"enum": [None, *REASONS]},
             "match_note": NSTR,
             "flagged": {"type": "boolean", "description": "velocity check withheld the match"},
             "campaign_id": NSTR,
             "created_at": TIME,
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
+            "provider": NSTR,
+            "needs_refund": {"type": "boolean"},
             "donor_token": {
                 "type": "string",
                 "pattern": "^[0-9a-f]{32}$",
                 "description": "private: the donor's link to this pledge (send it as Donor-Token); never shown publicly",
             },
         },
-        ["pledge_id", "status", "amount_fen", "match_fen", "match_reason", "donor_token"],
+        [
+            "pledge_id",
+            "status",
+            "amount_fen",
+            "match_fen",
+            "expected_match_fen",
+            "match_reason",
+            "expires_at",
+            "donor_token",
+        ],
     ),
     "PublicPledge": _obj(
         {
@@ -124,6 +167,7 @@ SCHEMAS: dict[str, Any] = {
             "message": NSTR,
             "status": STR,
             "created_at": TIME,
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
         },
         ["pledge_id", "display_name", "amount_fen", "created_at"],
     ),
@@ -160,12 +204,14 @@ SCHEMAS: dict[str, Any] = {
             "parent_org": NSTR,
             "captain_alias": NSTR,
             "target_fen": {"type": ["integer", "null"]},
-            "raised_fen": SIGNED_FEN,
+            "paid_fen": SIGNED_FEN,
+            "raised_fen": {**SIGNED_FEN, "description": "= paid_fen (kept for older pages)"},
+            "pending_fen": FEN,
             "matched_fen": SIGNED_FEN,
             "pledge_count": {"type": "integer"},
             "donor_count": {"type": "integer"},
         },
-        ["team_id", "raised_fen", "donor_count"],
+        ["team_id", "paid_fen", "raised_fen", "donor_count"],
     ),
     "Leaderboard": _obj(
         {
@@ -175,17 +221,6 @@ SCHEMAS: dict[str, Any] = {
             "by_donors": {"type": "array", "items": _ref("Team")},
         },
         ["campaign_id", "by_amount", "by_donors"],
-    ),
-    "PaymentResult": _obj(
-        {
-            "pledge_id": STR,
-            "status": STR,
-            "issue": {
-                "type": ["string", "null"],
-                "description": "set when the money was recorded for an operator instead of confirmed (amount_mismatch, unknown_pledge, needs_refund, ...)",
-            },
-        },
-        ["pledge_id", "status"],
     ),
     "CheckoutRequest": _obj(
         {
@@ -211,25 +246,6 @@ SCHEMAS: dict[str, Any] = {
         },
         ["pledge_id", "provider", "kind", "amount_fen", "expires_at"],
     ),
-    "DonorPledge": _obj(
-        {
-            "pledge_id": STR,
-            "project_id": STR,
-            "status": {"enum": ["pledged", "paid", "refunded", "expired", "cancelled"]},
-            "amount_fen": FEN,
-            "match_fen": {**FEN, "description": "the final match once paid (0 before)"},
-            "expected_match_fen": {"type": ["integer", "null"], "description": "预计配捐，以到账时为准 (unpaid pledges)"},
-            "match_final": {"type": "boolean"},
-            "display_name": NSTR,
-            "anonymous": {"type": "boolean"},
-            "created_at": TIME,
-            "expires_at": {"type": ["string", "null"], "description": "when an unpaid pledge lapses"},
-            "paid_at": NSTR,
-            "needs_refund": {"type": "boolean"},
-            "receipt_requested": {"type": "boolean"},
-        },
-        ["pledge_id", "status", "amount_fen", "match_fen", "match_final"],
-    ),
     "ReceiptRequest": _obj(
         {
             "payer_kind": {"enum": ["person", "organisation"]},
@@ -238,17 +254,6 @@ SCHEMAS: dict[str, Any] = {
             "email": {"type": "string", "maxLength": 254, "description": "where the electronic receipt goes (private)"},
         },
         ["payer_kind", "payer_name", "email"],
-        extra=False,
-    ),
-    "BankConfirmation": _obj(
-        {
-            "reference": {"type": "string", "description": "QY + 24 hex + 2 check digits, from the transfer's 附言"},
-            "payer_account": {"type": "string", "pattern": "^[0-9 ]{8,40}$"},
-            "amount_fen": {"type": "integer", "minimum": 1},
-            "paid_at": {"type": "string", "description": "ISO time of the statement line"},
-            "bank_serial": {"type": "string", "minLength": 4, "maxLength": 64},
-        },
-        ["reference", "payer_account", "amount_fen", "paid_at", "bank_serial"],
         extra=False,
     ),
     "Reconciled": _obj(
@@ -260,7 +265,15 @@ SCHEMAS: dict[str, Any] = {
             "issues": {
                 "type": "array",
                 "items": _obj(
-                    {"provider": STR, "transaction_id": STR, "pledge_id": STR, "amount_fen": FEN, "paid_at": STR, "issue": STR, "recorded_at": STR}
+                    {
+                        "provider": STR,
+                        "transaction_id": STR,
+                        "pledge_id": STR,
+                        "amount_fen": FEN,
+                        "paid_at": STR,
+                        "outcome": {"enum": ["amount_mismatch", "paid_after_close", "duplicate", "unknown_pledge"]},
+                        "recorded_at": STR,
+                    }
                 ),
             }
         },
@@ -272,10 +285,24 @@ SCHEMAS: dict[str, Any] = {
             "amount_fen": FEN,
             "match_fen": FEN,
             "full_match_fen": {"type": ["integer", "null"]},
+            "expected_match_fen": {"type": ["integer", "null"]},
+            "paid_amount_fen": {"type": ["integer", "null"]},
+            "needs_refund": {"type": ["boolean", "null"]},
             "flagged": {"type": ["boolean", "null"]},
             "anonymous": {"type": ["boolean", "null"]},
         },
         ["pledge_id", "status", "amount_fen"],
+    ),
+    "PaymentConfirmation": _obj(
+        {
+            "payment_ref": {"type": ["string", "null"], "maxLength": 200, "description": "the bank's reference"},
+            "payer_account": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "description": "the paying account, as the bank statement shows it: caps count by it (kept as a digest)",
+            },
+        },
+        extra=False,
     ),
     "Cancellation": _obj({"reason": {"type": ["string", "null"], "maxLength": 200}}, extra=False),
     "NeedStatus": _obj(
@@ -440,6 +467,13 @@ SCHEMAS: dict[str, Any] = {
         ["days", "cottages"],
     ),
 }
+
+#: The donor's own pledge through their link: the pledge response's fields (not the token) and the receipt.
+SCHEMAS["DonorPledge"] = _obj(
+    {k: v for k, v in SCHEMAS["PledgeResponse"]["properties"].items() if k != "donor_token"}
+    | {"receipt_requested": {"type": "boolean", "description": "a donation receipt (捐赠票据) was asked for"}},
+    ["pledge_id", "status", "amount_fen", "match_fen", "match_final", "expected_match_fen"],
+)
 
 #: What each path parameter names, as the document describes it.
 PATH_PARAMS = {

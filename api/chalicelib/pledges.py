@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import errors, fields, names
+from .matching import REASON_TEXT
 
 MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000 in one pledge
 MAX_BODY_BYTES = 4096
@@ -120,19 +121,64 @@ def parse_pledge(data: dict[str, Any]) -> PledgeRequest:
     )
 
 
+#: What a donor is told about the match before the money arrives (Chinese first).
+EXPECTED_NOTE = "预计配捐，以到账时为准 / expected match, final when the payment arrives"
+#: Every status a pledge can have (api/TABLE.md: the lifecycle).
+STATUSES = ("pledged", "paid", "expired", "cancelled", "refunded", "needs_review", "paid_after_close")
+#: Statuses that hold money which must go back to the payer (an operator refunds it).
+REFUND_STATUSES = ("needs_review", "paid_after_close")
+
+
+def effective_status(item: dict[str, Any], now_iso: str) -> str:
+    """The status a reader sees: an unpaid pledge past ``expires_at`` is expired, job or no job."""
+    status = str(item["status"])
+    expires = item.get("expires_at")
+    if status == "pledged" and isinstance(expires, str) and expires <= now_iso:
+        return "expired"
+    return status
+
+
 def public_view(item: dict[str, Any]) -> dict[str, Any]:
-    """A pledge as the donor wall shows it: never the donor key, contact or source."""
+    """A pledge as the donor wall shows it: never the donor key, payer, contact or source."""
     return {
         "pledge_id": item["pledge_id"],
         "display_name": ANONYMOUS_NAME
         if item.get("anonymous") or not item.get("display_name")
         else item["display_name"],
         "amount_fen": item["amount_fen"],
-        "match_fen": item.get("match_fen", 0),
+        "match_fen": item.get("match_fen", 0) if item["status"] == "paid" else 0,
         "team_id": item.get("team_id"),
         "message": item.get("message"),
         "status": item["status"],
         "created_at": item["created_at"],
+        "paid_at": item.get("paid_at"),
+    }
+
+
+def donor_view(item: dict[str, Any], now_iso: str) -> dict[str, Any]:
+    """A pledge as its donor (and the payment routes) see it: status, expected or final match."""
+    status = effective_status(item, now_iso)
+    paid = status == "paid"
+    reason = item.get("match_reason") if paid else item.get("expected_reason")
+    return {
+        "pledge_id": item["pledge_id"],
+        "project_id": item["project_id"],
+        "team_id": item.get("team_id"),
+        "status": status,
+        "amount_fen": item["amount_fen"],
+        "match_fen": int(item.get("match_fen", 0)) if paid else 0,
+        "match_final": paid,
+        "expected_match_fen": int(item.get("expected_match_fen", 0)),
+        "expected_note": EXPECTED_NOTE,
+        "match_reason": reason,
+        "match_note": None if reason is None else "；".join(REASON_TEXT[reason]),
+        "flagged": bool(item.get("flagged")),
+        "campaign_id": item.get("campaign_id"),
+        "created_at": item["created_at"],
+        "expires_at": item.get("expires_at"),
+        "paid_at": item.get("paid_at"),
+        "provider": item.get("provider"),
+        "needs_refund": bool(item.get("needs_refund")),
     }
 
 
@@ -146,7 +192,10 @@ OPERATOR_FIELDS = (
     "match_fen",
     "match_reason",
     "full_match_fen",
+    "expected_match_fen",
     "status",
+    "needs_refund",
+    "review_reason",
     "flagged",
     "display_name",
     "anonymous",
@@ -154,7 +203,12 @@ OPERATOR_FIELDS = (
     "contact",
     "donor_ref",
     "created_at",
+    "expires_at",
     "paid_at",
+    "provider",
+    "transaction_id",
+    "payer_ref",
+    "paid_amount_fen",
     "payment_ref",
     "cancelled_at",
     "cancel_reason",
@@ -177,3 +231,21 @@ def parse_operator_note(data: dict[str, Any], field_name: str) -> str | None:
             f"{field_name} 必须是不超过 200 字的文本", f"{field_name} must be text of at most 200 characters"
         )
     return clean_text(value) or None
+
+
+def parse_bank_confirmation(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """An operator's bank-transfer confirmation: the bank's reference and the payer's account.
+
+    The account is what per-donor caps and the velocity rule count by for a bank transfer
+    (it is stored only as a digest, ``payer_ref``).
+    """
+    fields.only(data, ("payment_ref", "payer_account"))
+    out: list[str | None] = []
+    for name in ("payment_ref", "payer_account"):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_MESSAGE):
+            raise errors.InvalidField(
+                f"{name} 必须是不超过 200 字的文本", f"{name} must be text of at most 200 characters"
+            )
+        out.append(clean_text(value) or None if value is not None else None)
+    return out[0], out[1]

@@ -9,7 +9,8 @@ from . import clock, errors
 from .catalogue import Catalogue, Project, Team
 from .ledger import Ledger
 from .matching import is_open
-from .pledges import public_view
+from .pledges import effective_status, public_view
+from .rules import Campaign
 
 WALL_DEFAULT = 20
 WALL_MAX = 100
@@ -41,21 +42,31 @@ def campaign_summary(catalogue: Catalogue, campaign_id: str, now: Any) -> dict[s
     }
 
 
+def match_remaining_fen(ledger: Ledger, campaign: Campaign, project_id: str) -> int:
+    """The match still available to this project: the smaller of its cap's remainder and the pool's."""
+    pool = ledger.pool(campaign).remaining_fen
+    cap = ledger.project_cap(campaign, project_id)
+    return pool if cap is None else min(pool, cap.remaining_fen)
+
+
 def progress(ledger: Ledger, catalogue: Catalogue, project_id: str) -> dict[str, Any]:
+    """已到账 (paid) is the headline; 认捐中 (pending, unpaid and not yet closed) apart; matched = confirmed."""
     project = catalogue.project(project_id)
     now = ledger.now()
     totals = ledger.project_totals(project_id)
     goal = int(project.goal_fen or 0)
-    reached = totals["raised_fen"] + totals["matched_fen"]
+    reached = totals["paid_fen"] + totals["matched_fen"]
     out: dict[str, Any] = {
         "project_id": project_id,
         "goal_fen": goal,
-        "raised_fen": totals["raised_fen"],
         "paid_fen": totals["paid_fen"],
+        "raised_fen": totals["paid_fen"],  # = paid_fen: money that arrived (kept for older pages)
+        "pending_fen": max(0, totals["pending_fen"]),
+        "pending_count": max(0, totals["pending_count"]),
         "matched_fen": totals["matched_fen"],
         "pledge_count": totals["pledge_count"],
         "donor_count": totals["donor_count"],
-        # (raised + matched) / goal, in tenths of a percent, floored; may pass 100.
+        # (paid + matched) / goal, in tenths of a percent, floored; may pass 100.
         "percent": (reached * 1000 // goal) / 10 if goal > 0 else None,
         "as_of": clock.iso(now),
         "campaign": None,
@@ -67,6 +78,9 @@ def progress(ledger: Ledger, catalogue: Catalogue, project_id: str) -> dict[str,
             "campaign_id": campaign.campaign_id,
             "open_now": is_open(campaign, now),
             "remaining_fen": figures["remaining_fen"],
+            "match_remaining_fen": match_remaining_fen(ledger, campaign, project_id)
+            if campaign.includes(project_id)
+            else 0,
         }
     return out
 
@@ -88,7 +102,9 @@ def _team_row(team: Team, totals: dict[str, int]) -> dict[str, Any]:
         "parent_org": team.parent_org,
         "captain_alias": team.captain_alias,
         "target_fen": team.target_fen,
-        "raised_fen": totals["raised_fen"],
+        "paid_fen": totals["paid_fen"],
+        "raised_fen": totals["paid_fen"],  # = paid_fen (kept for older pages)
+        "pending_fen": max(0, totals["pending_fen"]),
         "matched_fen": totals["matched_fen"],
         "pledge_count": totals["pledge_count"],
         "donor_count": totals["donor_count"],
@@ -103,8 +119,8 @@ def leaderboard(ledger: Ledger, catalogue: Catalogue, campaign_id: str) -> dict[
     return {
         "campaign_id": campaign_id,
         "as_of": clock.iso(ledger.now()),
-        "by_amount": sorted(rows, key=lambda r: (-r["raised_fen"], -r["donor_count"], r["team_id"])),
-        "by_donors": sorted(rows, key=lambda r: (-r["donor_count"], -r["raised_fen"], r["team_id"])),
+        "by_amount": sorted(rows, key=lambda r: (-r["paid_fen"], -r["donor_count"], r["team_id"])),
+        "by_donors": sorted(rows, key=lambda r: (-r["donor_count"], -r["paid_fen"], r["team_id"])),
     }
 
 
@@ -171,7 +187,9 @@ def export_rows(
         project_ids = list(campaign.project_ids)
     else:
         project_ids = [pid for pid, p in catalogue.projects.items() if mine(p.programme_id)]
-    rows = [r for pid in project_ids for r in ledger.pledges_of_project(pid)]
+    rows = [r for pid in project_ids for r in ledger.pledges_of_project(pid, unpaid=True)]
     if "campaign_id" in params:
         rows = [r for r in rows if r.get("campaign_id") == params["campaign_id"]]
-    return sorted(rows, key=lambda r: r["gsi1sk"])
+    now_iso = clock.iso(ledger.now())
+    rows = [{**r, "status": effective_status(r, now_iso)} for r in rows]
+    return ledger.with_contacts(sorted(rows, key=lambda r: r["created_at"]))

@@ -142,6 +142,10 @@ def _check_int(problems: list[RuleProblem], path: Path, value: Any, *, minimum: 
 #: Units a declared number can carry. Fen and basis points are what editors write as
 #: yuan and as a decimal rate; counts are written as they are.
 FEN, BASIS_POINTS, COUNT = "fen", "bp", "count"
+#: An unpaid pledge expires after this long unless its campaign says otherwise (online payment).
+DEFAULT_PLEDGE_EXPIRY_MINUTES = 30
+#: At most 30 days: a bank transfer confirmed by an operator takes days, not months.
+MAX_PLEDGE_EXPIRY_MINUTES = 30 * 24 * 60
 
 
 def rule(
@@ -590,6 +594,14 @@ class Campaign:
     rules: CampaignRules = rule(default_factory=CampaignRules, zh="配捐规则", en="matching rules")
     project_ids: tuple[str, ...] = rule((), content="projects", zh="参与项目", en="participating projects")
     demo: bool = rule(False, zh="演示活动：窗口覆盖演示运行的任何时间", en="demo campaign, always open")
+    pledge_expiry_minutes: int = rule(
+        DEFAULT_PLEDGE_EXPIRY_MINUTES,
+        unit=COUNT,
+        minimum=5,
+        maximum=MAX_PLEDGE_EXPIRY_MINUTES,
+        zh="认捐多久未付款即过期（分钟；网上支付约 30，对公转账可设几天，如 4320）",
+        en="minutes an unpaid pledge stays open (about 30 for online payment, days such as 4320 for bank transfer)",
+    )
     programme_id: str | None = None
 
     def __post_init__(self) -> None:
@@ -674,6 +686,7 @@ class Campaign:
             "rules": rules if rules is not None else CampaignRules(),
             "project_ids": tuple(project_ids) if isinstance(project_ids, list | tuple) else project_ids,
             "demo": d.get("demo", False),
+            "pledge_expiry_minutes": d.get("pledge_expiry_minutes", DEFAULT_PLEDGE_EXPIRY_MINUTES),
             "programme_id": d.get("programme_id"),
         }
         if problems:

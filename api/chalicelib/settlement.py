@@ -1,7 +1,7 @@
 """Settling a campaign: a frozen per-project summary for the public notice (公示).
 
 After a campaign's last window an admin settles it. The summary is computed
-from the pledge items themselves (not the sharded counters), frozen in the
+from the paid pledge items themselves (not the sharded counters), frozen in the
 ledger (settling twice returns the first result), and exported as YAML that
 editors commit as ``content/settlements/<campaign_id>.yaml`` in a pull
 request; the site publishes it as the campaign's notice, closing the loop
@@ -16,6 +16,7 @@ from typing import Any
 from . import clock, errors, keys
 from .catalogue import Catalogue
 from .ledger import Ledger
+from .pledges import REFUND_STATUSES
 from .store import ABSENT, Put
 
 CONTENT_PATH = "content/settlements/{campaign_id}.yaml"
@@ -27,11 +28,11 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
     projects: list[dict[str, Any]] = []
     for project_id in campaign.project_ids:
         project = catalogue.projects.get(project_id)
-        rows = [
-            r
-            for r in ledger.pledges_of_project(project_id)
-            if r.get("campaign_id") == campaign_id and r.get("status") != "cancelled"
-        ]
+        # Money that arrived and was matched in this campaign: paid pledges (not refunded). Unpaid
+        # pledges never count; payments awaiting an operator's refund are listed apart.
+        closed = [r for r in ledger.pledges_of_project(project_id) if r.get("campaign_id") == campaign_id]
+        rows = [r for r in closed if r.get("status") == "paid"]
+        refunds = [r for r in closed if r.get("status") in REFUND_STATUSES]
         teams: dict[str, dict[str, Any]] = {}
         for row in rows:
             team_id = row.get("team_id")
@@ -49,7 +50,7 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
             )
             team["raised_fen"] += int(row["amount_fen"])
             team["pledge_count"] += 1
-            team["_donors"].add(row["donor_ref"])
+            team["_donors"].add(row["payer_ref"])
         team_list = []
         for team in sorted(teams.values(), key=lambda t: (-t["raised_fen"], t["team_id"])):
             donors = team.pop("_donors")
@@ -58,11 +59,12 @@ def summarize(ledger: Ledger, catalogue: Catalogue, campaign_id: str, now: datet
             {
                 "project_id": project_id,
                 "name": project.name if project else project_id,
-                "raised_fen": sum(int(r["amount_fen"]) for r in rows),
-                "paid_fen": sum(int(r["amount_fen"]) for r in rows if r["status"] == "paid"),
+                "raised_fen": sum(int(r["amount_fen"]) for r in rows),  # = paid: money that arrived
+                "paid_fen": sum(int(r["amount_fen"]) for r in rows),
                 "matched_fen": sum(int(r.get("match_fen", 0)) for r in rows),
                 "pledge_count": len(rows),
-                "donor_count": len({r["donor_ref"] for r in rows}),
+                "donor_count": len({r["payer_ref"] for r in rows}),
+                "awaiting_refund_fen": sum(int(r.get("paid_amount_fen", 0)) for r in refunds),
                 "teams": team_list,
             }
         )

@@ -77,12 +77,13 @@ class Put:
 
 @dataclass
 class Update:
-    """SET ``set`` attributes, ADD ``add`` numbers (missing counts as 0), if ``conds`` hold."""
+    """SET ``set`` attributes, ADD ``add`` numbers (missing counts as 0), REMOVE ``remove``, if ``conds`` hold."""
 
     key: Key
     set: dict[str, Any] = field(default_factory=dict)
     add: dict[str, int] = field(default_factory=dict)
     conds: tuple[Cond, ...] = ()
+    remove: tuple[str, ...] = ()
 
 
 @dataclass
@@ -236,6 +237,8 @@ def render(op: Op, table: str) -> tuple[str, dict[str, Any]]:
             clauses.append("SET " + ", ".join(f"{names.name(k)} = {names.value(v)}" for k, v in op.set.items()))
         if op.add:
             clauses.append("ADD " + ", ".join(f"{names.name(k)} {names.value(v)}" for k, v in op.add.items()))
+        if op.remove:
+            clauses.append("REMOVE " + ", ".join(names.name(k) for k in op.remove))
         params = {"TableName": table, "Key": _key(op.key), "UpdateExpression": " ".join(clauses)}
         cond = _condition(op.conds, names)
         if cond:
@@ -481,6 +484,8 @@ class MemoryStore:
             new.update(copy.deepcopy(op.set))
             for attr, delta in op.add.items():
                 new[attr] = new.get(attr, 0) + delta
+            for attr in op.remove:
+                new.pop(attr, None)
         self.items[op.key] = new
         self.written(op, new, transactional=transactional)
 

@@ -1,9 +1,9 @@
 """Totals: sharded counters per project and per team, summed on read, and the distinct-donor markers.
 
-Every pledge ADDs to one of ``shards`` counter items (chosen from the pledge
-id), so no counter item takes more than its share of a spike; a read sums the
-shards. Whether a donor is *new* to a project (or a team) is decided by the
-donor's marker item, written with its version as condition.
+Every pledge and every payment ADDs to one of ``shards`` counter items (chosen
+from the pledge id), so no counter item takes more than its share of a spike;
+a read sums the shards. Whether a payer is *new* to a project (or a team) is
+decided by the payer's marker item, written with its version as condition.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from . import keys
 from .records import Records
 from .store import ABSENT, Op, Put, eq
 
-FIELDS = ("raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count")
+#: paid_fen/matched_fen/pledge_count/donor_count count confirmed payments only (pledge_count: paid
+#: pledges; donor_count: distinct verified payers); pending_* count unpaid pledges not yet closed.
+FIELDS = ("paid_fen", "matched_fen", "pledge_count", "donor_count", "pending_fen", "pending_count")
 
 
 def marker_write(

@@ -32,6 +32,9 @@ class ProjectTotal(Base):
     matched_fen: Count
     pledge_count: Count
     donor_count: Count
+    awaiting_refund_fen: Count = Field(
+        0, description="付款到达时认捐已关闭或金额不符、待退款的金额 / paid to a closed pledge or with the wrong amount: to refund"
+    )
     teams: list[TeamTotal] = Field(default_factory=list)
 
 

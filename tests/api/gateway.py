@@ -82,3 +82,22 @@ class Api:
         if client:
             headers["Qingyi-Client"] = client
         return self.post(f"/projects/{project_id}/pledges", headers=headers, body=body, source=source)
+
+    def pay(self, pledge_id: str, payer_account: str, payment_ref: str | None = None) -> Reply:
+        """An operator confirms the bank transfer for a pledge (the match is decided now)."""
+        from tests.api.conftest import operator_headers
+
+        body = {"payer_account": payer_account, "payment_ref": payment_ref or f"bank-{pledge_id}"}
+        return self.post(f"/admin/pledges/{pledge_id}/paid", headers=operator_headers(), body=body)
+
+    def pledge_and_pay(
+        self, project_id: str, key: str, body: dict[str, Any], source: str | None = None, payer: str | None = None
+    ) -> Reply:
+        """Pledge, then pay it from ``payer`` (default: an account named after the donor key).
+
+        Returns the payment's reply (the operator's view: the final match); a refused pledge's reply as is.
+        """
+        pledged = self.pledge(project_id, key, body, source)
+        if pledged.status != 201:
+            return pledged
+        return self.pay(pledged.json["pledge_id"], payer or f"acct-{body.get('donor_key')}")

@@ -1,10 +1,13 @@
 """The ledger's invariants, checked from a full read of the table (tests only).
 
-* the pool is never overspent: every sub-pool >= 0, and matches of live
+* money before match: a pledge not paid holds no match and no draw;
+* the pool is never overspent: every sub-pool >= 0, and matches of paid
   pledges + what the sub-pools still hold == what was put in, to the fen;
-* no cap is exceeded: per pledge, per donor per day, matched pledges per
-  donor, per project (with the team bonuses actually granted);
-* the published totals (sharded counters) equal the sums of the pledges.
+* no cap is exceeded: per pledge, per payer per day, matched payments per
+  payer, per project (with the team bonuses actually granted);
+* every paid pledge has exactly one matched PAYMENT item, and no payment counted twice;
+* the published totals (sharded counters) equal the sums of the pledges
+  (paid, matched, paid pledges, distinct payers; pending = unpaid, not yet closed).
 """
 
 from __future__ import annotations
@@ -40,9 +43,21 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
     """Assert every invariant; return a few figures for the test to report."""
     cat = catalogue_module.load()
     all_pledges = pledges(items)
-    live = [p for p in all_pledges if p["status"] != "cancelled"]
+    live = [p for p in all_pledges if p["status"] == "paid"]
     by_key = {(i["pk"], i["sk"]): i for i in items}
-    figures: dict[str, Any] = {"pledges": len(all_pledges), "live": len(live)}
+    figures: dict[str, Any] = {"pledges": len(all_pledges), "paid": len(live)}
+    for p in all_pledges:
+        if p["status"] != "paid":
+            assert p["match_fen"] == 0, f"{p['pledge_id']} ({p['status']}) holds a match"
+            draws = p.get("draws") or {}
+            assert not draws.get("pool") and not draws.get("cap"), f"{p['pledge_id']} ({p['status']}) holds a draw"
+    matched_payments = [i for i in items if i["sk"] == "PAYMENT" and i["outcome"] == "matched"]
+    ever_paid = [p for p in all_pledges if p["status"] == "paid" or p.get("refunded_from") == "paid"]
+    assert sorted(i["pledge_id"] for i in matched_payments) == sorted(p["pledge_id"] for p in ever_paid), (
+        "a paid pledge without its payment, or a payment counted twice"
+    )
+    for p in live:
+        assert (f"PAYMENT#{p['provider']}#{p['transaction_id']}", "PAYMENT") in by_key
 
     for campaign_id, campaign in cat.campaigns.items():
         shards = [i for i in items if i["pk"].startswith(f"POOL#{campaign_id}#") and i["sk"] == "POOL"]
@@ -70,8 +85,8 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
         per_donor_count: dict[str, int] = defaultdict(int)
         for p in live:
             if p.get("campaign_id") == campaign_id and p["match_fen"]:
-                per_donor_day[(p["donor_ref"], p["day"])] += p["match_fen"]
-                per_donor_count[p["donor_ref"]] += 1
+                per_donor_day[(p["payer_ref"], p["day"])] += p["match_fen"]
+                per_donor_count[p["payer_ref"]] += 1
         if rules.per_donor_daily_cap_fen is not None:
             assert max(per_donor_day.values(), default=0) <= rules.per_donor_daily_cap_fen
         if rules.per_donor_matched_pledges is not None:
@@ -107,16 +122,18 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
         for ident in ids:
             shards = [i for i in items if i["pk"].startswith(f"{prefix}{ident}#")]
             mine = [p for p in live if p.get(field) == ident]
+            waiting = [p for p in all_pledges if p.get(field) == ident and p["status"] == "pledged"]
             total = {
                 k: sum(int(s.get(k, 0)) for s in shards)
-                for k in ("raised_fen", "paid_fen", "matched_fen", "pledge_count", "donor_count")
+                for k in ("paid_fen", "matched_fen", "pledge_count", "donor_count", "pending_fen", "pending_count")
             }
             expected = {
-                "raised_fen": sum(p["amount_fen"] for p in mine),
-                "paid_fen": sum(p["amount_fen"] for p in mine if p["status"] == "paid"),
+                "paid_fen": sum(p["amount_fen"] for p in mine),
                 "matched_fen": sum(p["match_fen"] for p in mine),
                 "pledge_count": len(mine),
-                "donor_count": len({p["donor_ref"] for p in mine}),
+                "donor_count": len({p["payer_ref"] for p in mine}),
+                "pending_fen": sum(p["amount_fen"] for p in waiting),
+                "pending_count": len(waiting),
             }
             assert total == expected, f"{kind} {ident}: published {total} != ledger {expected}"
     return figures

@@ -41,7 +41,7 @@ def test_json_nested_thousands_of_levels_deep_is_a_400_not_a_recursion_error(vap
         reply = vapi.post("/projects/laiwu-cottages/pledges", headers=headers, raw=raw)
     elif route == "bank confirmation":
         headers = {**bearer(OPERATOR_TOKEN), "content-type": "application/json"}
-        reply = vapi.post("/admin/payments/bank", headers=headers, raw=raw)
+        reply = vapi.post("/admin/pledges/p_000000000000000000000000/paid", headers=headers, raw=raw)
     else:
         headers = {**bearer(TEAM_A_TOKEN), "Idempotency-Key": "deep-json-0002", "content-type": "application/json"}
         reply = vapi.post("/cottages/c-a1/visits", headers=headers, raw=raw)

@@ -1,5 +1,5 @@
-"""Operator routes: tokens and roles (401 vs 403), payments confirmed through the provider (the
-fake WeChat Pay, infra/fakes/) or by an operator's bank record, cancellation, CSV export, settlement."""
+"""Operator routes: tokens and roles (401 vs 403), payment confirmation, signed
+notifications with replay protection, cancellation, CSV export, settlement."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ def providers(api: Any, monkeypatch: pytest.MonkeyPatch, fake_providers: Provide
 
 OPERATOR_ROUTES = [
     ("GET", "/admin/pledges/{pledge_id}", "operator"),
-    ("POST", "/admin/payments/bank", "operator"),
+    ("POST", "/admin/pledges/{pledge_id}/paid", "operator"),
+    ("POST", "/admin/pledges/{pledge_id}/cancel", "operator"),
     ("POST", "/admin/payments/reconcile", "admin"),
     ("GET", "/admin/payments/issues", "admin"),
     ("GET", "/admin/exports/receipts.csv", "operator"),
-    ("POST", "/admin/pledges/{pledge_id}/cancel", "operator"),
     ("GET", "/admin/exports/pledges.csv", "operator"),
     ("POST", "/admin/campaigns/tencent-99/settle", "admin"),
     ("GET", "/admin/campaigns/tencent-99/settlement", "operator"),
@@ -78,7 +78,90 @@ def test_operator_sees_private_fields_public_never_does(api: Any) -> None:
     assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
 
 
-def test_a_payment_moves_paid_fen_once_however_often_it_is_notified(
+def test_confirm_paid_is_idempotent_and_moves_paid_fen(api: Any, moto_table: str) -> None:
+    made = make_pledge(api, amount=2000)
+    path = f"/admin/pledges/{made['pledge_id']}/paid"
+    first = api.post(path, headers=operator_headers(), body={"payment_ref": "WX-0001"})
+    assert first.status == 200 and first.json["status"] == "paid" and first.json["payment_ref"] == "WX-0001"
+    again = api.post(path, headers=operator_headers())
+    assert again.status == 200 and again.json["status"] == "paid"
+    progress = api.get("/projects/laiwu-cottages/progress").json
+    assert progress["paid_fen"] == 2000 and progress["raised_fen"] == 2000
+    invariants.check(invariants.scan(moto_table))
+    bad = api.post(path, headers=operator_headers(), body={"payment_ref": "x", "extra": 1})
+    assert bad.status == 400 and bad.json["code"] == "unknown_field"
+    assert api.post(path, headers=operator_headers(), body={"payment_ref": 5}).json["code"] == "invalid_field"
+    missing = api.post("/admin/pledges/p_000000000000000000000000/paid", headers=operator_headers())
+    assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
+
+
+def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table: str) -> None:
+    # Goteo-style: one matched payment per payer, ¥100 per pledge, ¥500 per project.
+    first = api.pledge_and_pay("goteo-school", "key-goteo-c1", pledge_body(amount=20000, donor="donor-goteo-1")).json
+    assert first["match_fen"] == 10000 and first["match_reason"] == "pledge_cap"
+    second = api.pledge_and_pay("goteo-school", "key-goteo-c2", pledge_body(amount=20000, donor="donor-goteo-1")).json
+    assert second["match_fen"] == 0 and second["match_reason"] == "donor_cap"
+    pool_before = api.get("/campaigns/goteo").json["remaining_fen"]
+    refunded = api.post(
+        f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers(), body={"reason": "重复捐款"}
+    )
+    assert (
+        refunded.status == 200
+        and refunded.json["status"] == "refunded"
+        and refunded.json["cancel_reason"] == "重复捐款"
+    )
+    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000
+    # the payer's one matched payment is free again
+    third = api.pledge_and_pay("goteo-school", "key-goteo-c3", pledge_body(amount=5000, donor="donor-goteo-1")).json
+    assert third["match_fen"] == 5000 and third["match_reason"] is None
+    progress = api.get("/projects/goteo-school/progress").json
+    assert progress["paid_fen"] == 25000 and progress["matched_fen"] == 5000 and progress["donor_count"] == 1
+    again = api.post(f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers())
+    assert again.status == 200 and again.json["status"] == "refunded"
+    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000 - 5000
+    wall = api.get("/projects/goteo-school/pledges").json["pledges"]
+    assert first["pledge_id"] not in {p["pledge_id"] for p in wall}
+    invariants.check(invariants.scan(moto_table))
+
+
+def test_cancelling_an_unpaid_pledge_frees_nothing_because_it_held_nothing(api: Any, moto_table: str) -> None:
+    pool_before = api.get("/campaigns/goteo").json["remaining_fen"]
+    made = api.pledge("goteo-school", "key-goteo-u1", pledge_body(amount=20000, donor="donor-goteo-u")).json
+    assert made["expected_match_fen"] == 10000 and made["match_fen"] == 0
+    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before
+    assert api.get("/projects/goteo-school/progress").json["pending_fen"] == 20000
+    cancelled = api.post(f"/admin/pledges/{made['pledge_id']}/cancel", headers=operator_headers())
+    assert cancelled.status == 200 and cancelled.json["status"] == "cancelled"
+    progress = api.get("/projects/goteo-school/progress").json
+    assert (progress["pending_fen"], progress["paid_fen"], progress["matched_fen"]) == (0, 0, 0)
+    # money arriving for the cancelled pledge is recorded, flagged for a refund, never matched
+    late = api.pay(made["pledge_id"], "acct-late")
+    assert late.status == 409 and late.json["code"] == "paid_after_close"
+    record = api.get(f"/admin/pledges/{made['pledge_id']}", headers=operator_headers()).json
+    assert record["status"] == "paid_after_close" and record["needs_refund"] is True and record["match_fen"] == 0
+    assert api.pay(made["pledge_id"], "acct-late").json["code"] == "paid_after_close"  # the same answer again
+    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before
+    refunded = api.post(f"/admin/pledges/{made['pledge_id']}/cancel", headers=operator_headers()).json
+    assert refunded["status"] == "refunded" and refunded["needs_refund"] is False
+    invariants.check(invariants.scan(moto_table))
+
+
+def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: str) -> None:
+    made = make_pledge(api, amount=700, team_id="team-a")
+    api.pay(made["pledge_id"], "acct-700")
+    api.post(f"/admin/pledges/{made['pledge_id']}/cancel", headers=operator_headers())
+    progress = api.get("/projects/laiwu-cottages/progress").json
+    assert progress["raised_fen"] == progress["paid_fen"] == progress["matched_fen"] == 0
+    assert progress["donor_count"] == progress["pledge_count"] == 0
+    team = api.get("/teams/team-a").json
+    assert team["paid_fen"] == 0 and team["donor_count"] == 0
+    invariants.check(invariants.scan(moto_table))
+
+
+# ---- provider notifications (the bad ones: tests/api/test_payments.py) ---------------------
+
+
+def test_a_wechat_payment_moves_paid_fen_once_however_often_it_is_notified(
     api: Any, moto_table: str, providers: Providers
 ) -> None:
     made = make_pledge(api, amount=2000)
@@ -86,57 +169,10 @@ def test_a_payment_moves_paid_fen_once_however_often_it_is_notified(
     headers, body = providers.wechat.notification(made["pledge_id"])  # WeChat's retry of the same payment
     assert api.post("/payments/wechat/notify", headers=headers, raw=body).status == 204
     item = api.get(f"/admin/pledges/{made['pledge_id']}", headers=operator_headers()).json
-    assert item["status"] == "paid" and item["payment_ref"].startswith("wechat:")
+    assert item["status"] == "paid"
     progress = api.get("/projects/laiwu-cottages/progress").json
     assert progress["paid_fen"] == 2000 and progress["raised_fen"] == 2000
     invariants.check(invariants.scan(moto_table))
-
-
-def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table: str) -> None:
-    # Goteo-style: one matched pledge per donor, ¥100 per pledge, ¥500 per project.
-    first = api.pledge("goteo-school", "key-goteo-c1", pledge_body(amount=20000, donor="donor-goteo-1")).json
-    assert first["match_fen"] == 10000 and first["match_reason"] == "pledge_cap"
-    second = api.pledge("goteo-school", "key-goteo-c2", pledge_body(amount=20000, donor="donor-goteo-1")).json
-    assert second["match_fen"] == 0 and second["match_reason"] == "donor_cap"
-    pool_before = api.get("/campaigns/goteo").json["remaining_fen"]
-    cancelled = api.post(
-        f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers(), body={"reason": "重复捐款"}
-    )
-    assert (
-        cancelled.status == 200
-        and cancelled.json["status"] == "cancelled"
-        and cancelled.json["cancel_reason"] == "重复捐款"
-    )
-    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000
-    # the donor's one matched pledge is free again
-    third = api.pledge("goteo-school", "key-goteo-c3", pledge_body(amount=5000, donor="donor-goteo-1")).json
-    assert third["match_fen"] == 5000 and third["match_reason"] is None
-    progress = api.get("/projects/goteo-school/progress").json
-    assert progress["raised_fen"] == 25000 and progress["matched_fen"] == 5000 and progress["donor_count"] == 1
-    again = api.post(f"/admin/pledges/{first['pledge_id']}/cancel", headers=operator_headers())
-    assert again.status == 200 and again.json["status"] == "cancelled"
-    assert api.get("/campaigns/goteo").json["remaining_fen"] == pool_before + 10000 - 5000
-    donor = {"Donor-Token": first["donor_token"]}
-    paid = api.post(f"/pledges/{first['pledge_id']}/checkout", headers=donor, body={"provider": "bank"})
-    assert paid.status == 409 and paid.json["code"] == "pledge_not_payable"
-    wall = api.get("/projects/goteo-school/pledges").json["pledges"]
-    assert first["pledge_id"] not in {p["pledge_id"] for p in wall}
-    invariants.check(invariants.scan(moto_table))
-
-
-def test_cancel_a_paid_pledge_and_the_last_donor_leaves(api: Any, moto_table: str, providers: Providers) -> None:
-    made = make_pledge(api, amount=700, team_id="team-a")
-    assert pay_with_wechat(api, providers, made).status == 204
-    api.post(f"/admin/pledges/{made['pledge_id']}/cancel", headers=operator_headers())
-    progress = api.get("/projects/laiwu-cottages/progress").json
-    assert progress["raised_fen"] == progress["paid_fen"] == progress["matched_fen"] == 0
-    assert progress["donor_count"] == progress["pledge_count"] == 0
-    team = api.get("/teams/team-a").json
-    assert team["raised_fen"] == 0 and team["donor_count"] == 0
-    invariants.check(invariants.scan(moto_table))
-
-
-# ---- payment notifications (the bad ones: tests/api/test_payments.py) ---------------------
 
 
 def test_payments_need_the_provider_secret(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,10 +217,12 @@ def test_csv_export(api: Any) -> None:
 
 
 def test_settle_after_the_window_freezes_a_yaml_summary(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_pledge(api, "key-settle-001", amount=3000, donor="donor-s1", team_id="team-a")
-    make_pledge(api, "key-settle-002", amount=2000, donor="donor-s2")
-    cancelled = make_pledge(api, "key-settle-003", amount=9000, donor="donor-s3")
-    api.post(f"/admin/pledges/{cancelled['pledge_id']}/cancel", headers=operator_headers())
+    api.pay(make_pledge(api, "key-settle-001", amount=3000, donor="donor-s1", team_id="team-a")["pledge_id"], "a-s1")
+    api.pay(make_pledge(api, "key-settle-002", amount=2000, donor="donor-s2")["pledge_id"], "a-s2")
+    refunded = make_pledge(api, "key-settle-003", amount=9000, donor="donor-s3")
+    api.pay(refunded["pledge_id"], "a-s3")
+    api.post(f"/admin/pledges/{refunded['pledge_id']}/cancel", headers=operator_headers())
+    make_pledge(api, "key-settle-005", amount=4000, donor="donor-s5")  # never paid: not in the settlement
     early = api.post("/admin/campaigns/tencent-99/settle", headers=operator_headers(ADMIN_TOKEN))
     assert early.status == 409 and early.json["code"] == "campaign_open"
     not_yet = api.get("/admin/campaigns/tencent-99/settlement", headers=operator_headers())
@@ -198,11 +236,12 @@ def test_settle_after_the_window_freezes_a_yaml_summary(api: Any, monkeypatch: p
     assert summary["committed_fen"] == summary["matched_fen"] == 5000
     assert summary["content_path"] == "content/settlements/tencent-99.yaml"
     project = next(p for p in summary["projects"] if p["project_id"] == "laiwu-cottages")
-    assert project["raised_fen"] == 5000 and project["donor_count"] == 2 and project["pledge_count"] == 2
+    assert project["raised_fen"] == project["paid_fen"] == 5000
+    assert project["donor_count"] == 2 and project["pledge_count"] == 2 and project["awaiting_refund_fen"] == 0
     assert project["teams"] == [
         {"team_id": "team-a", "name": "莱芜一中校友队", "raised_fen": 3000, "pledge_count": 1, "donor_count": 1}
     ]
-    assert "donor-s" not in reply.text and "donor_ref" not in reply.text
+    assert "donor-s" not in reply.text and "donor_ref" not in reply.text and "payer_ref" not in reply.text
 
     # frozen: a later pledge (outside the window, so not in the campaign) changes nothing
     make_pledge(api, "key-settle-004", amount=100, donor="donor-s4")
