@@ -321,6 +321,21 @@ def donor_receipt(pledge_id):
     return json_response(donor_link.view(item, ledger.now(), receipt_requested=True), 202)
 
 
+def _donor_preflight(path):
+    @app.endpoint("OPTIONS", path, "CORS preflight (the Donor-Token header)", access="public", status=204,
+                  returns=openapi.NO_CONTENT)
+    def preflight(pledge_id):
+        return {}  # the CORS middleware answers preflights (web.install); this declares the method
+
+    preflight.__name__ = "preflight_" + path.rsplit("/", 1)[1]
+    return preflight
+
+
+for _path in ("/pledges/{pledge_id}/donor", "/pledges/{pledge_id}/checkout", "/pledges/{pledge_id}/cancel",
+              "/pledges/{pledge_id}/receipt"):
+    _donor_preflight(_path)
+
+
 @app.endpoint(
     "POST",
     "/payments/{provider}/notify",

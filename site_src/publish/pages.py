@@ -359,5 +359,6 @@ def generate(site: Published, data_links: Callable[[str], tuple[str, str]], data
     cottage_overview(pages)
     pages.about()
     pages.privacy()
+    pages.simple(url_of("pledge"), "pledge.md.j2")
     pages.simple(url_of("data"), "data.md.j2", datasets=datasets, giving_url=giving_url, prefix=prefix)
     return pages.out

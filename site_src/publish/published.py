@@ -53,6 +53,7 @@ def url_of(kind: str, rid: str = "") -> str:
         "ventures": "ventures/",
         "data": "data/",
         "projects": "projects/",
+        "pledge": "pledge/",  # the donor's private page (the token rides in the link's fragment)
     }[kind]
 
 

@@ -176,15 +176,31 @@ class LocalStack:
         assert status == 200, (path, status, body)
         return body
 
-    def pledge(self, amount_fen: int, **fields: Any) -> dict[str, Any]:
+    def pledge(self, amount_fen: int, *, paid: bool = False, **fields: Any) -> dict[str, Any]:
+        """A pledge through the API; with ``paid``, then paid on the fake WeChat Pay (see :meth:`pay`)."""
         body = {"amount_fen": amount_fen, "donor_key": "e2e-" + uuid.uuid4().hex[:16], **fields}
         if "display_name" not in body and not body.get("anonymous"):
             body["display_name"] = "接口测试"
-        status, answer = http(
-            "POST", f"{self.api}/projects/{DEMO_PROJECT}/pledges", body, {"Idempotency-Key": uuid.uuid4().hex}
-        )
+        headers = {"Idempotency-Key": uuid.uuid4().hex, "Qingyi-Client": "e2e-" + uuid.uuid4().hex}
+        status, answer = http("POST", f"{self.api}/projects/{DEMO_PROJECT}/pledges", body, headers)
         assert status == 201, answer
+        if paid:
+            self.pay(answer["pledge_id"], answer["donor_token"])
         return answer
+
+    def pay(self, pledge_id: str, donor_token: str) -> None:
+        """What a donor does: a checkout, then 确认支付 on the fake WeChat Pay's page, which notifies the API."""
+        status, order = http(
+            "POST",
+            f"{self.api}/pledges/{pledge_id}/checkout",
+            {"provider": "wechat", "channel": "native"},
+            {"Donor-Token": donor_token},
+        )
+        assert status == 200, order
+        request = urllib.request.Request(order["url"], data=b"redirect_url=", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            page = reply.read().decode("utf-8")
+        assert "支付成功" in page and "HTTP 204" in page, page
 
     def as_team(self, team_id: str, method: str, path: str, body: Any, key: str | None = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {TOKENS['team:' + team_id]}"}
@@ -209,6 +225,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         QINGYI_CONTENT=str(content),
         NO_MKDOCS_2_WARNING="1",
         CI="true",
+        # Every browser and helper request comes from 127.0.0.1: the abuse limits are tests/api/test_limits.py's.
+        QINGYI_RATE_PER_CLIENT="100000",
+        QINGYI_RATE_NEW_CLIENTS="100000",
     )
     site_dir = tmp / "site"
     # Build the site while the stack starts (two cores: about 20 s instead of 35 s).

@@ -1,4 +1,7 @@
-"""Pledging in a real browser: the project page's widget against the real API and moto."""
+"""Pledging in a real browser: the project page's widget against the real API and moto.
+
+A pledge alone moves only 认捐中 (pending): 已到账, the match and the donor wall move when the
+payment arrives (tests/e2e/test_paying.py walks that path on the fake providers)."""
 
 from __future__ import annotations
 
@@ -57,26 +60,40 @@ def submit_and_wait(page: Any) -> str:
     return pledge_id_of(page)
 
 
+def donor_token_of(page: Any) -> str:
+    """The private token in the answer's donor link (its fragment: #<pledge_id>.<token>)."""
+    href = page.get_attribute('#pledge-widget [data-role="donor-link"]', "href") or ""
+    match = re.search(r"#(p_[0-9a-f]{24})\.([0-9a-f]{32})$", href)
+    assert match, href
+    return match.group(2)
+
+
+def submit_and_pay(page: Any, stack: LocalStack) -> str:
+    """Pledge in the page, then pay it on the fake WeChat Pay as the donor would (tests/e2e/test_paying.py
+    does it by clicking; here the page's own link and token are used, through the same routes)."""
+    pledge_id = submit_and_wait(page)
+    stack.pay(pledge_id, donor_token_of(page))
+    return pledge_id
+
+
 def wall_names(page: Any) -> list[str]:
     return page.locator('#pledge-widget [data-role="wall"] .qy-wall__name').all_inner_texts()
 
 
-def test_pledge_moves_the_progress_bar_and_the_donor_wall(page: Any, stack: LocalStack) -> None:
+def test_a_pledge_alone_moves_only_the_pending_figure(page: Any, stack: LocalStack) -> None:
     open_project(page, stack)
-    raised = live_fen(page, "raised")
-    reached = int(page.get_attribute('[data-role="live-bar"]', "data-reached-fen"))
+    paid, matched, pending = live_fen(page, "raised"), live_fen(page, "matched"), live_fen(page, "pending")
     page.check(f"#qy-amt-{DEMO_PROJECT}-100")
     page.fill(f"#qy-name-{DEMO_PROJECT}", "浏览器测试甲")
     pledge_id = submit_and_wait(page)
     result = page.inner_text('#pledge-widget [data-role="result"]')
-    assert "认捐成功" in result and "¥100" in result and "获得配捐" in result
+    assert "认捐已记录" in result and "¥100" in result and "预计配捐，以到账时为准" in result, result
     page.wait_for_function(
-        "([want]) => Number(document.querySelector('#pledge-widget [data-live=\"raised\"]').dataset.fen) >= want",
-        arg=[raised + 10000],
+        "([want]) => Number(document.querySelector('#pledge-widget [data-live=\"pending\"]').dataset.fen) >= want",
+        arg=[pending + 10000],
     )
-    assert int(page.get_attribute('[data-role="live-bar"]', "data-reached-fen")) > reached
-    page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
-    assert page.inner_text(f'[data-pledge-id="{pledge_id}"] .qy-wall__name') == "浏览器测试甲"
+    assert (live_fen(page, "raised"), live_fen(page, "matched")) == (paid, matched)
+    assert not page.query_selector(f'#pledge-widget [data-role="wall"] [data-pledge-id="{pledge_id}"]')
     screenshot(page, "project-after-pledge", element="#pledge-widget")
 
 
@@ -106,8 +123,9 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_counts_once(page: Any, s
     keys = {p.get("idempotency-key") for p in posts}
     assert len(keys) == 1 and None not in keys, keys
     after = stack.get(f"/projects/{DEMO_PROJECT}/progress")
-    assert after["pledge_count"] == before["pledge_count"] + 1
-    assert after["raised_fen"] == before["raised_fen"] + 1234
+    assert after["pending_count"] == before["pending_count"] + 1
+    assert after["pending_fen"] == before["pending_fen"] + 1234
+    stack.pay(pledge_id, donor_token_of(page))
     wall = stack.get(f"/projects/{DEMO_PROJECT}/pledges?limit=100")["pledges"]
     assert [w["pledge_id"] for w in wall if w["display_name"] == "网络重试乙"] == [pledge_id]
 
@@ -117,7 +135,7 @@ def test_an_anonymous_pledge_appears_as_aixin_renshi(page: Any, stack: LocalStac
     page.check(f"#qy-amt-{DEMO_PROJECT}-10")
     page.check(f"#qy-anon-{DEMO_PROJECT}")
     assert page.is_disabled(f"#qy-name-{DEMO_PROJECT}")
-    pledge_id = submit_and_wait(page)
+    pledge_id = submit_and_pay(page, stack)
     row = page.wait_for_selector(f'#pledge-widget [data-pledge-id="{pledge_id}"]')
     assert row.query_selector(".qy-wall__name").inner_text() == "爱心人士"
 
@@ -211,7 +229,7 @@ def test_zz_after_the_pool_is_used_up_the_reason_is_shown(page: Any, stack: Loca
         remaining = stack.get(f"/projects/{DEMO_PROJECT}/progress")["campaign"]["remaining_fen"]
         if remaining == 0:
             break
-        stack.pledge(min(remaining, 10000))
+        stack.pledge(min(remaining, 10000), paid=True)  # the match is drawn when the money arrives
     assert stack.get(f"/projects/{DEMO_PROJECT}/progress")["campaign"]["remaining_fen"] == 0
     open_project(page, stack)
     assert live_fen(page, "pool") == 0
@@ -221,6 +239,7 @@ def test_zz_after_the_pool_is_used_up_the_reason_is_shown(page: Any, stack: Loca
     assert result.get_attribute("data-match-reason") == "pool_exhausted"
     text = result.inner_text()
     assert "这笔认捐没有配捐" in text and "配捐资金已经用完" in text, text
+    assert "预计配捐 ¥" not in text
     assert "暂不" not in text  # nothing suggests a match may come later
     screenshot(page, "project-pool-used-up", element="#pledge-widget")
 
@@ -233,7 +252,7 @@ def test_a_pledge_on_a_team_page_counts_for_the_team(page: Any, stack: LocalStac
     assert page.input_value(f"#qy-team-{team}") == team
     page.check(f"#qy-amt-{team}-10")
     page.fill(f"#qy-name-{team}", "战队支持者庚")
-    pledge_id = submit_and_wait(page)
+    pledge_id = submit_and_pay(page, stack)
     for _ in range(20):  # bounded: the API keeps public team totals for a moment (its own short cache)
         after = stack.get(f"/teams/{team}")
         if after["pledge_count"] > before["pledge_count"]:
@@ -267,12 +286,12 @@ def test_the_donor_gets_a_short_reference_derived_from_the_pledge_id(page: Any, 
 
 def test_full_width_digits_are_accepted(page: Any, stack: LocalStack) -> None:
     open_project(page, stack)
-    raised = live_fen(page, "raised")
+    pending = live_fen(page, "pending")
     page.fill(f"#qy-amt-{DEMO_PROJECT}-other-value", "１２．５")  # a Chinese keyboard in full-width mode
     page.fill(f"#qy-name-{DEMO_PROJECT}", "全角数字丁")
     submit_and_wait(page)
-    assert "您认捐了 ¥12.50" in page.inner_text('#pledge-widget [data-role="result"]')
-    wait_until(lambda: live_fen(page, "raised") >= raised + 1250, what="the live figure to include ¥12.50")
+    assert "认捐已记录：¥12.50" in page.inner_text('#pledge-widget [data-role="result"]')
+    wait_until(lambda: live_fen(page, "pending") >= pending + 1250, what="the live pending figure to include ¥12.50")
 
 
 def test_the_message_is_cleared_between_pledges(page: Any, stack: LocalStack) -> None:
@@ -282,7 +301,7 @@ def test_the_message_is_cleared_between_pledges(page: Any, stack: LocalStack) ->
     submit_and_wait(page)
     assert page.input_value(f"#qy-msg-{DEMO_PROJECT}") == ""
     page.check(f"#qy-anon-{DEMO_PROJECT}")
-    second = submit_and_wait(page)
+    second = submit_and_pay(page, stack)
     wall = stack.get(f"/projects/{DEMO_PROJECT}/pledges?limit=50")["pledges"]
     row = next(w for w in wall if w["pledge_id"] == second)
     assert not row.get("message") and row.get("display_name") == "爱心人士"
@@ -299,7 +318,7 @@ def test_team_names_not_ids_when_the_api_is_down(page: Any, stack: LocalStack) -
 
 
 def test_the_sources_table_agrees_with_the_raised_figure(page: Any, stack: LocalStack) -> None:
-    stack.pledge(800)  # at least one online pledge, whatever ran before
+    stack.pledge(800, paid=True)  # at least one online payment, whatever ran before
     open_project(page, stack)
     raised = live_fen(page, "raised")
     total = page.locator('#sources-and-uses [data-role="online-total"]')

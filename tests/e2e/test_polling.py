@@ -155,7 +155,7 @@ def test_a_304_keeps_the_figures(quiet_page: Any, stack: LocalStack) -> None:
     api = open_page(page, stack, not_modified)
     raised = page.get_attribute('#pledge-widget [data-live="raised"]', "data-fen")
     shown = page.inner_text('#pledge-widget [data-live="raised"]')
-    stack.pledge(10000)  # a real 200 would now show more; the faked 304s must keep the kept figures
+    stack.pledge(10000, paid=True)  # a real 200 would now show more; the faked 304s must keep the kept figures
     wait_until(page, lambda: sum(s.status == 304 for s in api.progress()) >= 3, what="three 304 answers")
     assert page.get_attribute('#pledge-widget [data-live="raised"]', "data-fen") == raised
     assert page.inner_text('#pledge-widget [data-live="raised"]') == shown

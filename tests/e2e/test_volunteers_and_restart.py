@@ -65,7 +65,7 @@ def test_a_visit_changes_a_cottages_count(page: Any, stack: LocalStack) -> None:
 
 
 def test_a_restart_keeps_the_pledges_made_before_it(page: Any, stack: LocalStack) -> None:
-    made = stack.pledge(2345, display_name="重启之前己")
+    made = stack.pledge(2345, paid=True, display_name="重启之前己")
     before = stack.get(f"/projects/{DEMO_PROJECT}/progress")
     stack.restart()  # SIGINT: state dumped with Scan; start: restored with BatchWriteItem
     after = stack.get(f"/projects/{DEMO_PROJECT}/progress")

@@ -116,6 +116,40 @@
     }
   }
 
+  // This browser's own random token: the API's abuse limit counts per (address, client), so a flooding
+  // script behind a campus or carrier NAT is refused without refusing the other donors there.
+  function clientToken() {
+    var name = "qingyi.client";
+    try {
+      var k = window.localStorage.getItem(name);
+      if (!k || !/^[0-9A-Za-z_-]{16,64}$/.test(k)) { k = "c_" + randomHex(12); window.localStorage.setItem(name, k); }
+      return k;
+    } catch (e) {
+      if (!clientToken.fallback) clientToken.fallback = "c_" + randomHex(12);
+      return clientToken.fallback;
+    }
+  }
+
+  // The donor's private tokens, by pledge id, in this browser only (the link also carries its own).
+  var LINKS = "qingyi.pledge_links";
+  function rememberLink(pledgeId, token) {
+    try {
+      var all = JSON.parse(window.localStorage.getItem(LINKS) || "{}") || {};
+      all[pledgeId] = token;
+      var ids = Object.keys(all);
+      if (ids.length > 20) delete all[ids[0]];
+      window.localStorage.setItem(LINKS, JSON.stringify(all));
+    } catch (e) { /* private mode: the link itself still works */ }
+  }
+  function knownLink(pledgeId) {
+    try { return (JSON.parse(window.localStorage.getItem(LINKS) || "{}") || {})[pledgeId] || ""; } catch (e) { return ""; }
+  }
+
+  function isPhone() {
+    return (window.matchMedia && window.matchMedia("(max-width: 768px)").matches) || /Mobi|Android|iPhone/i.test(navigator.userAgent);
+  }
+  function inWeChat() { return /MicroMessenger/i.test(navigator.userAgent); }
+
   function apiBase(node) {
     var url = (node && node.getAttribute("data-api")) || "";
     if (!url) { var meta = document.querySelector('meta[name="qingyi-api"]'); url = meta ? meta.getAttribute("content") : ""; }
@@ -254,6 +288,7 @@
     this.goal = parseInt(root.getAttribute("data-goal-fen") || "0", 10) || 0;
     this.snapshotDate = root.getAttribute("data-snapshot-date") || "";
     this.snapshot = root.querySelector('[data-role="snapshot"]');
+    this.pledgePage = root.getAttribute("data-pledge-page") || "/pledge/";
     this.attempt = null; // {key, body}: one Idempotency-Key per attempt, reused when the same body is retried
     this.busy = false;
     this.everLive = false;
@@ -275,7 +310,7 @@
     var dl = el("dl", { "class": "qy-stats" });
     var names = this.teamId
       ? [["goal", "战队目标"], ["raised", "已筹"], ["matched", "配捐"], ["donors", "捐赠人数"]]
-      : [["goal", "目标"], ["raised", "已筹"], ["matched", "配捐"], ["donors", "捐赠人数"], ["pool", "配捐池余额"]];
+      : [["goal", "目标"], ["raised", "已到账"], ["pending", "认捐中（未付款）"], ["matched", "配捐"], ["donors", "捐赠人数"], ["pool", "本项目可配捐余额"]];
     var self = this;
     names.forEach(function (pair) {
       var dd = el("dd", { "data-live": pair[0], text: "—" });
@@ -348,7 +383,7 @@
     form.appendChild(el("p", {}, [button]));
     this.result = el("div", { "class": "qy-result", role: "status", "aria-live": "polite", "data-role": "result" });
     form.appendChild(this.result);
-    form.appendChild(el("p", { "class": "qy-note", text: "认捐是承诺：付款由工作人员确认后计为“已付款”。同一次认捐因网络问题重试，不会重复计算。" }));
+    form.appendChild(el("p", { "class": "qy-note", text: "先认捐，再付款：款项到账时才确定配捐并计入“已到账”。同一次认捐因网络问题重试，不会重复计算。" }));
     this.controls = { form: form, other: other, free: free, name: name, anon: anon, select: select, message: message, button: button };
     form.addEventListener("submit", function (ev) { ev.preventDefault(); self.submit(); });
     return form;
@@ -421,7 +456,7 @@
     var self = this;
     call(this.api + "/projects/" + encodeURIComponent(this.projectId) + "/pledges", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": attempt.key },
+      headers: { "Content-Type": "application/json", "Idempotency-Key": attempt.key, "Qingyi-Client": clientToken() },
       body: attempt.body,
     }).then(function (res) { self.answer(attempt, tries, res); }, function () {
       if (tries < AUTO_RETRIES) {
@@ -441,13 +476,20 @@
       this.attempt = null; // the next pledge is a new attempt with a new key
       this.done();
       var ref = pledgeRef(b.pledge_id);
-      var lines = ["认捐成功！您认捐了 " + money(b.amount_fen) + (b.match_fen > 0 ? "，获得配捐 " + money(b.match_fen) + "。" : "。")];
+      var expected = b.expected_match_fen || 0;
+      var lines = ["认捐已记录：" + money(b.amount_fen) + (expected > 0 ? "，预计配捐 " + money(expected) + "（预计配捐，以到账时为准）。" : "。")];
       if (b.match_reason) {
         var why = REASON_ZH[b.match_reason] || String(b.match_note || "").split("；")[0] || b.match_reason;
-        lines.push((b.match_fen > 0 ? "配捐少于规则的全额" : "这笔认捐没有配捐") + "：" + why + "。");
+        lines.push((expected > 0 ? "预计配捐少于规则的全额" : "按现在的规则这笔认捐没有配捐") + "：" + why + "。");
       }
-      lines.push("认捐编号 " + (ref || b.pledge_id) + "（请记下，联系工作人员时报这个编号）。请按项目说明完成付款，工作人员确认后计为“已付款”。");
+      lines.push("认捐编号 " + (ref || b.pledge_id) + "。请在 " + clockText(b.expires_at) + " 前付款：付款到账后才计入“已到账”并确定配捐；未付款的认捐到期作废，不占用配捐。");
       this.say("ok", lines);
+      if (b.donor_token) {
+        rememberLink(b.pledge_id, b.donor_token);
+        var link = donorLink(this.pledgePage, b.pledge_id, b.donor_token);
+        this.result.appendChild(el("p", {}, ["您的私人认捐链接（可查看状态、重新付款、取消或申请捐赠票据；请收藏，不要分享）：", el("a", { href: link, "data-role": "donor-link", text: "查看我的认捐" })]));
+        this.result.appendChild(new PayStep(this.api, b, link).node);
+      }
       this.result.setAttribute("data-match-reason", b.match_reason || "");
       this.result.setAttribute("data-answer-pledge-id", b.pledge_id || ""); // not data-pledge-id: that names wall rows
       this.result.setAttribute("data-pledge-ref", ref);
@@ -488,7 +530,10 @@
           return { goal: t.target_fen, raised: t.raised_fen, matched: t.matched_fen, donors: t.donor_count, pledges: t.pledge_count, asOf: t.as_of };
         })
       : getJSON(this.api + "/projects/" + enc(this.projectId) + "/progress").then(function (p) {
-          return { goal: p.goal_fen, raised: p.raised_fen, matched: p.matched_fen, donors: p.donor_count, pledges: p.pledge_count, asOf: p.as_of, pool: p.campaign ? p.campaign.remaining_fen : null };
+          var c = p.campaign;
+          var pool = c ? (c.match_remaining_fen !== undefined ? c.match_remaining_fen : c.remaining_fen) : null;
+          var paid = p.paid_fen !== undefined ? p.paid_fen : p.raised_fen;
+          return { goal: p.goal_fen, raised: paid, pending: p.pending_fen || 0, matched: p.matched_fen, donors: p.donor_count, pledges: p.pledge_count, asOf: p.as_of, pool: pool };
         });
     var wall = getJSON(this.api + "/projects/" + enc(this.projectId) + "/pledges?limit=" + (this.teamId ? 100 : 20));
     return Promise.all([figures, wall]).then(function (both) {
@@ -518,6 +563,11 @@
     this.figures.raised.textContent = money(f.raised);
     this.figures.raised.setAttribute("data-fen", String(f.raised));
     this.figures.matched.textContent = money(f.matched);
+    this.figures.matched.setAttribute("data-fen", String(f.matched));
+    if (this.figures.pending) {
+      this.figures.pending.textContent = money(f.pending);
+      this.figures.pending.setAttribute("data-fen", String(f.pending));
+    }
     this.figures.donors.textContent = String(f.donors) + " 人";
     this.figures.donors.setAttribute("data-count", String(f.donors));
     if (this.figures.pool) {
@@ -564,12 +614,226 @@
         el("span", { "class": "qy-wall__name", text: name }), " ",
         el("span", { "class": "qy-wall__amount", text: money(r.amount_fen) }),
         r.match_fen ? el("span", { "class": "qy-wall__match", text: " 配捐 " + money(r.match_fen) }) : null,
+        r.status && r.status !== "paid" ? el("span", { "class": "qy-wall__pending", text: " 认捐中（未付款）" }) : null,
         r.message ? el("q", { "class": "qy-wall__message", text: r.message }) : null,
       ]);
       self.wallList.appendChild(li);
     });
     this.wallEmpty.hidden = rows.length > 0;
     this.wall.hidden = false;
+  };
+
+  // ---- paying: the pay step and the donor's private page ------------------------------------------
+
+  function donorLink(page, pledgeId, token) {
+    // The token rides in the fragment: a fragment never reaches a server, its logs or a Referer header.
+    return page + "#" + encodeURIComponent(pledgeId) + "." + encodeURIComponent(token);
+  }
+
+  var PROVIDERS = [["wechat", "微信支付"], ["alipay", "支付宝"], ["bank", "银行转账（对公）"]];
+
+  // Choose WeChat Pay, Alipay or a bank transfer; ask the API for the provider order; go on as it says.
+  function PayStep(api, pledge, back) {
+    var self = this;
+    this.api = api;
+    this.pledge = pledge;
+    this.back = back;
+    this.out = el("div", { "class": "qy-pay__out", "data-role": "pay-out", "aria-live": "polite" });
+    var buttons = PROVIDERS.map(function (pair) {
+      var b = el("button", { type: "button", "class": "qy-pay__choice", "data-provider": pair[0], text: pair[1] });
+      b.addEventListener("click", function () { self.start(pair[0], b); });
+      return b;
+    });
+    this.node = el("div", { "class": "qy-pay", "data-role": "pay-step" }, [
+      el("p", { "class": "qy-pay__title", text: "选择付款方式：" }),
+      el("p", { "class": "qy-pay__choices" }, buttons),
+      this.out,
+    ]);
+  }
+
+  PayStep.prototype.channel = function (provider) {
+    if (provider === "wechat") return inWeChat() ? "jsapi" : isPhone() ? "h5" : "native";
+    if (provider === "alipay") return isPhone() ? "wap" : "page";
+    return "bank";
+  };
+
+  PayStep.prototype.show = function (lines) {
+    var out = this.out;
+    out.textContent = "";
+    lines.forEach(function (line) { out.appendChild(typeof line === "string" ? el("p", { text: line }) : line); });
+  };
+
+  PayStep.prototype.start = function (provider, button) {
+    var self = this, channel = this.channel(provider);
+    if (channel === "jsapi") channel = "h5"; // JSAPI needs the payer's openid from the 公众号's OAuth; H5 opens WeChat itself
+    button.disabled = true;
+    this.show(["正在创建付款订单…"]);
+    call(this.api + "/pledges/" + encodeURIComponent(this.pledge.pledge_id) + "/checkout", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Donor-Token": this.pledge.donor_token },
+      body: JSON.stringify({ provider: provider, channel: channel }),
+    }).then(function (res) {
+      button.disabled = false;
+      var b = res.body || {};
+      if (res.status !== 200) {
+        var wait = res.retryAfter ? "（请 " + res.retryAfter + " 秒后再试）" : "";
+        self.show(["没有创建付款订单：" + (b.message || ("HTTP " + res.status)) + wait]);
+        return;
+      }
+      self.go(b);
+    }, function () {
+      button.disabled = false;
+      self.show(["网络连接失败，请再点一次付款方式。"]);
+    });
+  };
+
+  // Where the browser comes back after paying at WeChat (H5 honours redirect_url, as the fake does).
+  PayStep.prototype.withReturn = function (url) {
+    if (!/^https?:/i.test(url)) return url;
+    var back = new URL(this.back, window.location.href).href;
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "redirect_url=" + encodeURIComponent(back);
+  };
+
+  PayStep.prototype.go = function (c) {
+    if (c.kind === "redirect") {
+      var target = c.provider === "wechat" ? this.withReturn(c.url) : c.url;
+      this.show([el("p", {}, ["正在前往" + (c.provider === "wechat" ? "微信支付" : "支付宝") + "… ", el("a", { href: target, "data-role": "pay-link", text: "如果没有自动打开，请点这里" })])]);
+      window.location.assign(target);
+      return;
+    }
+    if (c.kind === "qr") {
+      this.show([
+        "请用微信“扫一扫”扫描付款码完成付款（在电脑上打开本页时）。付款后本页的私人链接会显示“已到账”和最终配捐。",
+        el("p", {}, [el("a", { href: this.withReturn(c.url), "data-role": "pay-link", text: "打开微信支付付款页" })]),
+        el("p", { "class": "qy-note", text: "付款码内容：" + c.url }),
+      ]);
+      return;
+    }
+    if (c.kind === "jsapi" && window.WeixinJSBridge) {
+      var back = this.back;
+      window.WeixinJSBridge.invoke("getBrandWCPayRequest", c.params, function () { window.location.assign(back); });
+      return;
+    }
+    if (c.kind === "bank" && c.params) {
+      var p = c.params;
+      var dl = el("dl", { "class": "qy-bank", "data-role": "bank-details" });
+      [["户名", p.account_name], ["开户行", p.bank_name], ["账号", p.account_number], ["金额", money(p.amount_fen)], ["转账附言（必填）", p.reference]].forEach(function (row) {
+        dl.appendChild(el("div", {}, [el("dt", { text: row[0] }), el("dd", { text: String(row[1]) })]));
+      });
+      this.show(["请向慈善组织的对公账户转账，并在附言里写上参考号；工作人员对账确认后计为“已到账”并确定配捐。", dl]);
+      return;
+    }
+    this.show(["这种付款方式需要在微信里打开本页。"]);
+  };
+
+  var STATUS_ZH = {
+    pledged: "认捐中：等待付款", paid: "已到账", refunded: "已退款", expired: "已过期（未付款）",
+    cancelled: "已取消", needs_review: "款项已到，金额与认捐不符，等待工作人员核对", paid_after_close: "款项在认捐关闭后到账，等待工作人员退款",
+  };
+
+  // The donor's private page: /pledge/#<pledge_id>.<token> (or, back from Alipay, ?out_trade_no=).
+  function DonorPledge(root) {
+    this.root = root;
+    this.api = apiBase(root);
+    var hash = decodeURIComponent((window.location.hash || "").replace(/^#/, ""));
+    var m = /^(p_[0-9a-f]{24})\.([0-9a-f]{32})$/.exec(hash);
+    var query = new URLSearchParams(window.location.search);
+    this.pledgeId = m ? m[1] : (query.get("out_trade_no") || "");
+    this.token = m ? m[2] : knownLink(this.pledgeId);
+    if (m) rememberLink(this.pledgeId, this.token);
+    this.polls = 0;
+    this.view = el("div", { "class": "qy-donor", "data-role": "donor-view", "aria-live": "polite" });
+    root.textContent = "";
+    root.appendChild(this.view);
+    if (!this.pledgeId || !this.token) {
+      this.view.appendChild(el("p", { text: "请从认捐后得到的私人链接打开本页。链接只保存在您自己的浏览器里。" }));
+      return;
+    }
+    this.load();
+  }
+
+  DonorPledge.prototype.headers = function (json) {
+    var h = { "Donor-Token": this.token };
+    if (json) h["Content-Type"] = "application/json";
+    return h;
+  };
+
+  DonorPledge.prototype.url = function (tail) {
+    return this.api + "/pledges/" + encodeURIComponent(this.pledgeId) + tail;
+  };
+
+  DonorPledge.prototype.load = function () {
+    var self = this;
+    call(this.url("/donor"), { headers: this.headers(false) }).then(function (res) {
+      if (res.status !== 200) {
+        self.view.textContent = "";
+        self.view.appendChild(el("p", { text: (res.body && res.body.message) || ("读取认捐失败（HTTP " + res.status + "）") }));
+        return;
+      }
+      self.render(res.body);
+      // While unpaid, look again every 3 s (a payment notification takes seconds), for at most 30 minutes.
+      if (res.body.status === "pledged" && self.polls++ < 600) setTimeout(function () { self.load(); }, 3000);
+    }, function () {
+      if (self.polls++ < 600) setTimeout(function () { self.load(); }, 10000);
+    });
+  };
+
+  DonorPledge.prototype.render = function (p) {
+    var self = this;
+    var v = this.view;
+    if (v.getAttribute("data-status") === p.status && p.status === "pledged" && v.firstChild) return; // keep the pay step as it is
+    v.textContent = "";
+    v.setAttribute("data-status", p.status);
+    var dl = el("dl", { "class": "qy-stats" });
+    var rows = [["状态", STATUS_ZH[p.status] || p.status, "status"], ["认捐金额", money(p.amount_fen), "amount"]];
+    if (p.match_final) rows.push(["配捐（最终）", money(p.match_fen), "final-match"]);
+    else rows.push(["预计配捐", money(p.expected_match_fen) + "（预计配捐，以到账时为准）", "expected-match"]);
+    if (p.status === "pledged" && p.expires_at) rows.push(["付款截止", clockText(p.expires_at), "expires"]);
+    if (p.paid_at) rows.push(["到账时间", clockText(p.paid_at), "paid-at"]);
+    rows.forEach(function (r) { dl.appendChild(el("div", { "data-field": r[2] }, [el("dt", { text: r[0] }), el("dd", { text: r[1] })])); });
+    v.appendChild(el("p", { text: "认捐编号 " + pledgeRef(p.pledge_id) }));
+    v.appendChild(dl);
+    if (p.status === "pledged") {
+      v.appendChild(new PayStep(this.api, { pledge_id: p.pledge_id, donor_token: this.token }, window.location.href).node);
+      var cancel = el("button", { type: "button", "class": "qy-pay__cancel", "data-role": "cancel", text: "取消这笔认捐" });
+      cancel.addEventListener("click", function () {
+        cancel.disabled = true;
+        call(self.url("/cancel"), { method: "POST", headers: self.headers(false) }).then(function (res) {
+          if (res.status === 200) self.render(res.body); else { cancel.disabled = false; v.appendChild(el("p", { text: (res.body && res.body.message) || "取消失败" })); }
+        });
+      });
+      v.appendChild(el("p", {}, [cancel]));
+    }
+    if (p.status === "paid") v.appendChild(this.receiptForm(p));
+  };
+
+  DonorPledge.prototype.receiptForm = function (p) {
+    var self = this;
+    if (p.receipt_requested) return el("p", { "data-role": "receipt-done", text: "已申请捐赠票据：慈善组织开具后发送到您填写的邮箱。" });
+    var kind = el("select", { id: "qy-receipt-kind", name: "payer_kind" }, [el("option", { value: "person", text: "个人" }), el("option", { value: "organisation", text: "单位" })]);
+    var name = el("input", { type: "text", id: "qy-receipt-name", name: "payer_name", maxlength: "60", autocomplete: "name" });
+    var code = el("input", { type: "text", id: "qy-receipt-code", name: "credit_code", maxlength: "18" });
+    var email = el("input", { type: "email", id: "qy-receipt-email", name: "email", maxlength: "254", autocomplete: "email" });
+    var out = el("p", { "aria-live": "polite" });
+    var form = el("form", { "class": "qy-pledge-form", "data-role": "receipt-form" }, [
+      el("h3", { text: "申请捐赠票据" }),
+      el("p", { "class": "qy-note", text: "票据由接收善款的慈善组织开具。这些信息只给慈善组织开票用，不会公开。" }),
+      el("p", {}, [el("label", { "for": kind.id, text: "开票对象 " }), kind]),
+      el("p", {}, [el("label", { "for": name.id, text: "姓名或单位名称 " }), name]),
+      el("p", {}, [el("label", { "for": code.id, text: "统一社会信用代码（单位必填） " }), code]),
+      el("p", {}, [el("label", { "for": email.id, text: "接收电子票据的邮箱 " }), email]),
+      el("p", {}, [el("button", { type: "submit", "class": "qy-button", text: "提交" })]),
+      out,
+    ]);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = { payer_kind: kind.value, payer_name: name.value.trim(), email: email.value.trim() };
+      if (kind.value === "organisation") body.credit_code = code.value.trim();
+      call(self.url("/receipt"), { method: "POST", headers: self.headers(true), body: JSON.stringify(body) }).then(function (res) {
+        if (res.status === 202) self.render(res.body); else out.textContent = (res.body && res.body.message) || "提交失败";
+      });
+    });
+    return form;
   };
 
   // ---- needs board, one need's claim status, a cottage's visits --------------------------------
@@ -725,6 +989,7 @@
     nameSearchDialog();
     if (typeof fetch === "undefined") return; // very old browsers keep the snapshot
     once(document.getElementById("pledge-widget"), function (n) { new PledgeWidget(n); });
+    once(document.getElementById("donor-pledge"), function (n) { new DonorPledge(n); });
     once(document.getElementById("needs-board"), function (n) { new NeedsBoard(n); });
     once(document.getElementById("claim-widget"), function (n) { ClaimStatus(n); });
     once(document.getElementById("cottage-visits"), function (n) { CottageVisits(n); });
