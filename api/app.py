@@ -23,6 +23,7 @@ from chalicelib import (
     notifications,
     openapi,
     pledges,
+    pledging,
     public,
     receipts,
     services,
@@ -159,7 +160,7 @@ def create_pledge(project_id):
     key = idempotency.require_key(request.headers)
     body = request_json(request)
     pledge = pledges.parse_pledge(body)
-    catalogue.load().project(project_id)
+    pledging.refuse_unless_open(catalogue.load(), project_id, pledge)  # refused: nothing counted, nothing written
     ledger, source = services.ledger(), source_address(request)
     limits.Limits(ledger.records).admit(source, limits.client_token(request.headers))
     response = ledger.pledge(project_id, pledge, key, idempotency.fingerprint(body), source)

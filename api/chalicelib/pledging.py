@@ -39,6 +39,17 @@ def expiry_minutes(campaign: Campaign | None) -> int:
     return campaign.pledge_expiry_minutes if campaign is not None else DEFAULT_PLEDGE_EXPIRY_MINUTES
 
 
+def refuse_unless_open(catalogue: Catalogue, project_id: str, request: PledgeRequest) -> None:
+    """ProjectClosed or UnknownTeam before anything is written (the routes check it before counting too)."""
+    project = catalogue.project(project_id)
+    if project.accepting_pledges is not True:
+        raise errors.ProjectClosed()
+    if request.team_id is not None:
+        team = catalogue.teams.get(request.team_id)
+        if team is None or team.project_id != project_id:
+            raise errors.UnknownTeam()
+
+
 class Pledging:
     def __init__(self, records: Records, escrows: Escrows, catalogue: Callable[[], Catalogue], shards: int) -> None:
         self.records = records
@@ -51,13 +62,7 @@ class Pledging:
     ) -> dict[str, Any]:
         """Record a pledge; the same key replays the first response. ``source`` is not kept (see web.py)."""
         catalogue = self.catalogue()
-        project = catalogue.project(project_id)
-        if project.accepting_pledges is not True:
-            raise errors.ProjectClosed()
-        if request.team_id is not None:
-            team = catalogue.teams.get(request.team_id)
-            if team is None or team.project_id != project_id:
-                raise errors.UnknownTeam()
+        refuse_unless_open(catalogue, project_id, request)
         pledge_id = idempotency.pledge_id(project_id, idempotency_key)
 
         def attempt(_n: int) -> dict[str, Any]:

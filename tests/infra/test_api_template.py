@@ -126,6 +126,7 @@ UNSET_ON_AWS = {
     "QINGYI_PROXY_HOPS": "read only with QINGYI_TRUSTED_PROXIES",
     "QINGYI_RATE_PER_CLIENT": "the code's default (10 pledges a minute per client and address) is the one wanted",
     "QINGYI_RATE_NEW_CLIENTS": "the code's default (30 new clients a minute per address) is the one wanted",
+    "QINGYI_CONTACT_RETENTION_DAYS": "the code's default for the donor's receipt contact is the one wanted",
     "QINGYI_CACHE_SECONDS": "the code's default (1.5 s) is the one wanted in production",
     "QINGYI_API_PORT": "the port of the local server (`make api`); Lambda has no port",
     "QINGYI_OPERATOR_TOKENS": "the inline token map is for local runs; on AWS QINGYI_OPERATOR_TOKENS_PARAMETER names it",
