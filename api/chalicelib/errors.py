@@ -156,11 +156,6 @@ class IdempotencyMismatch(ApiError):
     en = "this Idempotency-Key was already used for a different request body"
 
 
-class PledgeCancelled(ApiError):
-    status, code = 409, "pledge_cancelled"
-    zh, en = "这笔认捐已取消", "this pledge was cancelled"
-
-
 class AmountMismatch(ApiError):
     status, code = 409, "amount_mismatch"
     zh, en = "支付金额与认捐金额不符", "the paid amount differs from the pledged amount"
@@ -176,11 +171,6 @@ class DuplicatePayment(ApiError):
     status, code = 409, "duplicate_payment"
     zh = "这笔认捐已经付过款：这次付款已记录，等待工作人员退款"
     en = "this pledge was already paid: this second payment is recorded for an operator to refund"
-
-
-class PledgeNotOpen(ApiError):
-    status, code = 409, "pledge_not_open"
-    zh, en = "这笔认捐已付款或已关闭，不能再这样操作", "this pledge is paid or closed; that action no longer applies"
 
 
 class NotificationReplayed(ApiError):

@@ -88,7 +88,7 @@ def test_the_etag_changes_when_the_figures_change(vapi: Any) -> None:
     before = vapi.get(url).headers["etag"]
     assert vapi.pledge("laiwu-cottages", "etag-moves-0001", pledge_body(amount=700)).status == 201
     after = vapi.get(url, headers={"If-None-Match": before})
-    assert after.status == 200 and after.headers["etag"] != before and after.json["raised_fen"] == 700
+    assert after.status == 200 and after.headers["etag"] != before and after.json["pending_fen"] == 700
 
 
 def test_errors_and_writes_on_public_routes_are_not_cacheable(vapi: Any) -> None:

@@ -38,23 +38,56 @@ def test_one_project_and_unknown_project(api: Any) -> None:
 
 def test_pledge_then_progress_moves(api: Any) -> None:
     before = api.get("/projects/laiwu-cottages/progress").json
-    assert before["raised_fen"] == 0 and before["campaign"]["open_now"] is True
+    assert before["paid_fen"] == 0 and before["campaign"]["open_now"] is True
     made = api.pledge("laiwu-cottages", "key-progress-1", pledge_body(amount=5000, team_id="team-a"))
     assert made.status == 201
-    assert made.json["match_fen"] == 5000 and made.json["match_reason"] is None
-    assert set(made.json) >= {"pledge_id", "status", "amount_fen", "match_fen", "match_reason"}
+    assert made.json["match_fen"] == 0 and made.json["expected_match_fen"] == 5000 and made.json["match_reason"] is None
+    assert set(made.json) >= {"pledge_id", "status", "amount_fen", "match_fen", "expected_match_fen", "expires_at"}
+    pending = api.get("/projects/laiwu-cottages/progress").json
+    # a promise is not money: only 认捐中 moves, the pool does not
+    assert (pending["paid_fen"], pending["matched_fen"], pending["pending_fen"], pending["pledge_count"]) == (
+        0,
+        0,
+        5000,
+        0,
+    )
+    assert pending["campaign"]["remaining_fen"] == pending["campaign"]["match_remaining_fen"] == 1_000_000
+    paid = api.pay(made.json["pledge_id"], "acct-progress")
+    assert paid.status == 200 and paid.json["match_fen"] == 5000
     after = api.get("/projects/laiwu-cottages/progress").json
-    assert after["raised_fen"] == 5000 and after["matched_fen"] == 5000
-    assert after["pledge_count"] == 1 and after["donor_count"] == 1 and after["paid_fen"] == 0
-    assert after["campaign"] == {"campaign_id": "tencent-99", "open_now": True, "remaining_fen": 1_000_000 - 5000}
+    assert after["paid_fen"] == after["raised_fen"] == 5000 and after["matched_fen"] == 5000
+    assert after["pledge_count"] == 1 and after["donor_count"] == 1 and after["pending_fen"] == 0
+    assert after["campaign"] == {
+        "campaign_id": "tencent-99",
+        "open_now": True,
+        "remaining_fen": 1_000_000 - 5000,
+        "match_remaining_fen": 1_000_000 - 5000,
+    }
     assert after["percent"] == pytest.approx((10000 * 1000 // 50_000_000) / 10)
+
+
+def test_match_remaining_is_the_smaller_of_the_project_cap_and_the_pool(api: Any) -> None:
+    # goteo: ¥10,000 pool, ¥500 project cap, ¥100 per pledge
+    for i in range(5):
+        assert (
+            api.pledge_and_pay(
+                "goteo-school", f"key-rem-{i:03d}", pledge_body(amount=10000, donor=f"donor-rem-{i}")
+            ).json["match_fen"]
+            == 10000
+        )
+    progress = api.get("/projects/goteo-school/progress").json
+    assert progress["campaign"]["remaining_fen"] == 1_000_000 - 50000
+    assert progress["campaign"]["match_remaining_fen"] == 0  # the cap is used up, however much the pool holds
 
 
 def test_progress_of_a_project_without_campaign(api: Any) -> None:
     made = api.pledge("plain-project", "key-plain-001", pledge_body(amount=300))
-    assert made.status == 201 and made.json["match_fen"] == 0 and made.json["match_reason"] == "not_in_campaign"
+    assert (
+        made.status == 201 and made.json["expected_match_fen"] == 0 and made.json["match_reason"] == "not_in_campaign"
+    )
+    api.pay(made.json["pledge_id"], "acct-plain")
     progress = api.get("/projects/plain-project/progress").json
-    assert progress["campaign"] is None and progress["raised_fen"] == 300
+    assert progress["campaign"] is None and progress["paid_fen"] == 300 and progress["matched_fen"] == 0
 
 
 def test_progress_unknown_project(api: Any) -> None:
@@ -74,7 +107,9 @@ def test_donor_wall_public_fields_only_newest_first_paginated(api: Any, monkeypa
         body = pledge_body(amount=100 + i, donor=f"donor-wall-{i}", contact="13800000000", message=f"加油 {i}")
         if i == 2:
             body = {"amount_fen": 102, "donor_key": "donor-wall-2", "anonymous": True, "contact": "13800000000"}
-        assert api.pledge("laiwu-cottages", f"key-wall-{i:04d}", body).status == 201
+        assert api.pledge_and_pay("laiwu-cottages", f"key-wall-{i:04d}", body).status == 200
+    unpaid = api.pledge("laiwu-cottages", "key-wall-unpaid", pledge_body(amount=999, message="未付款"))
+    assert unpaid.status == 201
     page = api.get("/projects/laiwu-cottages/pledges?limit=2")
     assert page.status == 200
     first = page.json
@@ -83,8 +118,11 @@ def test_donor_wall_public_fields_only_newest_first_paginated(api: Any, monkeypa
     second = api.get(f"/projects/laiwu-cottages/pledges?limit=2&cursor={first['next_cursor']}").json
     assert [p["amount_fen"] for p in second["pledges"]] == [102, 101]
     assert second["pledges"][0]["display_name"] == "爱心人士"
-    text = page.text + api.get("/projects/laiwu-cottages/pledges").text
+    everything = api.get("/projects/laiwu-cottages/pledges")
+    assert [p["status"] for p in everything.json["pledges"]] == ["paid"] * 5  # an unpaid promise is not on the wall
+    text = page.text + everything.text
     assert "13800000000" not in text and "donor-wall" not in text and "donor_ref" not in text
+    assert "payer_ref" not in text and "acct-" not in text
     assert set(first["pledges"][0]) == {
         "pledge_id",
         "display_name",
@@ -94,6 +132,7 @@ def test_donor_wall_public_fields_only_newest_first_paginated(api: Any, monkeypa
         "message",
         "status",
         "created_at",
+        "paid_at",
     }
 
 
@@ -120,7 +159,8 @@ def test_campaigns_list_and_detail(api: Any) -> None:
     listed = api.get("/campaigns").json["campaigns"]
     assert {c["campaign_id"] for c in listed} == {"tencent-99", "goteo", "gg-tiers", "evening", "rush"}
     assert next(c for c in listed if c["campaign_id"] == "evening")["open_now"] is False
-    api.pledge("laiwu-cottages", "key-campaign-1", pledge_body(amount=2500))
+    api.pledge("laiwu-cottages", "key-campaign-0", pledge_body(amount=7000))  # unpaid: commits nothing
+    api.pledge_and_pay("laiwu-cottages", "key-campaign-1", pledge_body(amount=2500))
     detail = api.get("/campaigns/tencent-99").json
     assert detail["pool_fen"] == 1_000_000 and detail["committed_fen"] == 2500 and detail["remaining_fen"] == 997_500
     assert detail["open_now"] is True and detail["project_ids"] == ["laiwu-cottages", "closed-project"]
@@ -130,14 +170,16 @@ def test_campaigns_list_and_detail(api: Any) -> None:
 
 
 def test_team_leaderboard_and_team(api: Any) -> None:
-    api.pledge("laiwu-cottages", "key-team-0001", pledge_body(amount=3000, donor="donor-t1", team_id="team-a"))
-    api.pledge("laiwu-cottages", "key-team-0002", pledge_body(amount=1000, donor="donor-t2", team_id="team-b"))
-    api.pledge("laiwu-cottages", "key-team-0003", pledge_body(amount=1000, donor="donor-t3", team_id="team-b"))
+    api.pledge_and_pay("laiwu-cottages", "key-team-0001", pledge_body(amount=3000, donor="donor-t1", team_id="team-a"))
+    api.pledge_and_pay("laiwu-cottages", "key-team-0002", pledge_body(amount=1000, donor="donor-t2", team_id="team-b"))
+    api.pledge_and_pay("laiwu-cottages", "key-team-0003", pledge_body(amount=1000, donor="donor-t3", team_id="team-b"))
+    api.pledge("laiwu-cottages", "key-team-0004", pledge_body(amount=9000, donor="donor-t4", team_id="team-b"))
     board = api.get("/campaigns/tencent-99/teams").json
     assert [t["team_id"] for t in board["by_amount"]] == ["team-a", "team-b"]
     assert [t["team_id"] for t in board["by_donors"]] == ["team-b", "team-a"]
     team = api.get("/teams/team-b").json
-    assert team["raised_fen"] == 2000 and team["donor_count"] == 2 and team["pledge_count"] == 2
+    assert team["paid_fen"] == team["raised_fen"] == 2000 and team["donor_count"] == 2 and team["pledge_count"] == 2
+    assert team["pending_fen"] == 9000
     assert codes(api.get("/campaigns/nope/teams")) == "unknown_campaign"
     reply = api.get("/teams/nope")
     assert reply.status == 404 and codes(reply) == "unknown_team"
