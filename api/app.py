@@ -163,9 +163,11 @@ def create_pledge(project_id):
     pledging.refuse_unless_open(catalogue.load(), project_id, pledge)  # refused: nothing counted, nothing written
     ledger, source = services.ledger(), source_address(request)
     limits.Limits(ledger.records).admit(source, limits.client_token(request.headers))
-    response = ledger.pledge(project_id, pledge, key, idempotency.fingerprint(body), source)
+    # The link first: written before the pledge, a fault between the two never leaves a pledge
+    # without its link (the link of a pledge never made opens nothing: donor_link.require).
     token = donor_link.token_for(project_id, key)
-    donor_link.remember(ledger.records, response["pledge_id"], token)
+    donor_link.remember(ledger.records, idempotency.pledge_id(project_id, key), token)
+    response = ledger.pledge(project_id, pledge, key, idempotency.fingerprint(body), source)
     return json_response({**response, "donor_token": token}, 201)
 
 
@@ -405,29 +407,31 @@ def admin_confirm_paid(pledge_id):
 @app.endpoint(
     "POST",
     "/admin/payments/reconcile",
-    "Ask the providers now about unpaid pledges whose checkout is over 3 minutes old (the schedule does it every 5)",
+    "Ask the providers now about the caller's programmes' unpaid pledges whose checkout is over 3 minutes old"
+    " (the schedule does it for all every 5 minutes)",
     access="admin",
     returns="Reconciled",
     raises=(ServiceBusy,),
 )
 def admin_reconcile():
     principal = auth.require(_request().headers, "admin")
-    auth.require_in(principal, "admin", None)
-    return notifications.reconcile(services.ledger())
+    scope = principal.programmes("admin")
+    return notifications.reconcile(services.ledger(), catalogue=catalogue.load(), programmes=scope)
 
 
 @app.endpoint(
     "GET",
     "/admin/payments/issues",
-    "Money that arrived but was not matched to a payable pledge (amount differs, unknown order, cancelled): to refund",
+    "Money of the caller's programmes that arrived but was not matched (amount differs, pledge closed, paid twice;"
+    " unknown orders: platform admin only): to refund or settle",
     access="admin",
     returns="PaymentIssues",
     raises=(ServiceBusy,),
 )
 def admin_payment_issues():
     principal = auth.require(_request().headers, "admin")
-    auth.require_in(principal, "admin", None)
-    return {"issues": notifications.issues(services.ledger())}
+    scope = principal.programmes("admin")
+    return {"issues": notifications.issues(services.ledger(), catalogue.load(), scope)}
 
 
 @app.endpoint(

@@ -33,6 +33,7 @@ from functools import partial
 from typing import Any
 
 from . import clock, errors, keys, providers
+from .catalogue import Catalogue
 from .checkout import guard
 from .providers.base import Payment
 from .records import Records
@@ -64,15 +65,39 @@ def confirm(ledger: Any, payment: Payment) -> dict[str, Any]:
     except errors.ApiError as recorded:
         if recorded.code not in RECORDED_CODES:
             raise
-        log.warning("payment %s %s for %s recorded: %s", payment.provider, payment.transaction_id, payment.pledge_id, recorded.code)
+        log.warning(
+            "payment %s %s for %s recorded: %s",
+            payment.provider,
+            payment.transaction_id,
+            payment.pledge_id,
+            recorded.code,
+        )
         return {"pledge_id": payment.pledge_id, "status": "recorded_for_reconciliation", "issue": recorded.code}
     return {"pledge_id": payment.pledge_id, "status": str(view.get("status", "paid")), "issue": None}
 
 
-def issues(ledger: Any) -> list[dict[str, Any]]:
-    """What the ledger recorded for an operator (its reconciliation index), without the payer's identity."""
+def issues(ledger: Any, catalogue: Catalogue, programmes: frozenset[str] | None) -> list[dict[str, Any]]:
+    """What the ledger recorded for an operator (its reconciliation index), without the payer's identity.
+
+    ``programmes``: the caller's scope (None: platform-wide). A payment for no pledge we know belongs
+    to no programme, so only the platform admin sees it.
+    """
+    rows = ledger.reconciliation()
+    found = ledger.records.get_many({keys.pledge(r["pledge_id"]) for r in rows if r.get("pledge_id")})
     fields = ("provider", "transaction_id", "pledge_id", "amount_fen", "paid_at", "outcome", "recorded_at")
-    return [{k: row.get(k) for k in fields} for row in ledger.reconciliation()]
+    out = []
+    for row in rows:
+        if programmes is not None:
+            pledge = found.get(keys.pledge(str(row.get("pledge_id"))))
+            if pledge is None or _programme(catalogue, pledge) not in programmes:
+                continue
+        out.append({k: row.get(k) for k in fields})
+    return out
+
+
+def _programme(catalogue: Catalogue, pledge: dict[str, Any]) -> str | None:
+    project = catalogue.projects.get(str(pledge.get("project_id")))
+    return project.programme_id if project is not None else None
 
 
 def handle(ledger: Any, provider: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -133,8 +158,18 @@ def _query(provider: str, pledge_id: str) -> Payment | None:
     return providers.provider(provider).query(pledge_id)
 
 
-def reconcile(ledger: Any, *, now: datetime | None = None, limit: int = RECONCILE_BATCH) -> dict[str, int]:
-    """Ask the providers about unpaid pledges whose checkout is a few minutes old; confirm what they report paid."""
+def reconcile(
+    ledger: Any,
+    *,
+    now: datetime | None = None,
+    limit: int = RECONCILE_BATCH,
+    catalogue: Catalogue | None = None,
+    programmes: frozenset[str] | None = None,
+) -> dict[str, int]:
+    """Ask the providers about unpaid pledges whose checkout is a few minutes old; confirm what they report paid.
+
+    With ``programmes`` (an admin of some programmes asking), only those programmes' pledges.
+    """
     records: Records = ledger.records
     now = now or records.now()
     newest, oldest = clock.iso(now - RECONCILE_AFTER), clock.iso(now - RECONCILE_UNTIL)
@@ -149,6 +184,10 @@ def reconcile(ledger: Any, *, now: datetime | None = None, limit: int = RECONCIL
     entries.sort(key=lambda e: str(e["sk"]))
     for entry in entries[:limit]:
         pledge = records.get(keys.pledge(entry["pledge_id"]))
+        if programmes is not None and (
+            pledge is None or catalogue is None or _programme(catalogue, pledge) not in programmes
+        ):
+            continue  # another programme's: not this caller's to reconcile
         if pledge is None or pledge.get("status") != "pledged":
             records.write(Update((entry["pk"], entry["sk"]), set={"done": True}))
             counts["done"] += 1
