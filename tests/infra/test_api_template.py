@@ -156,20 +156,44 @@ def test_data_stack_exports_what_the_api_imports() -> None:
 # ---- the role ----------------------------------------------------------------------------
 
 
-def _role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+#: Chalice writes one role per function whose policy file is its own: the API's and the expiry job's.
+ROLES = {"ApiHandlerRole": "policy-{stage}.json", "ExpirePledgesRole": "policy-expire-{stage}.json"}
+
+
+def _role_statements(template: dict[str, Any], role_name: str = "ApiHandlerRole") -> list[dict[str, Any]]:
     roles = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
-    assert len(roles) == 1, f"expected Chalice's one role, found {sorted(roles)}"
-    (role,) = roles.values()
-    (policy,) = role["Properties"]["Policies"]
+    assert set(roles) == set(ROLES), f"expected the API's and the expiry job's roles, found {sorted(roles)}"
+    (policy,) = roles[role_name]["Properties"]["Policies"]
     return policy["PolicyDocument"]["Statement"]
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_role_has_exactly_the_hand_written_policy(templates: dict[str, Any], stage: str) -> None:
-    written = json.loads((API_DIR / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
-    assert _role_statements(templates[stage]) == written["Statement"]
-    function = templates[stage]["Resources"]["APIHandler"]["Properties"]
-    assert function["Role"]["Fn::GetAtt"][0] in templates[stage]["Resources"]
+    for role_name, policy_file in ROLES.items():
+        written = json.loads((API_DIR / ".chalice" / policy_file.format(stage=stage)).read_text(encoding="utf-8"))
+        assert _role_statements(templates[stage], role_name) == written["Statement"]
+        boundary = templates[stage]["Resources"][role_name]["Properties"]["PermissionsBoundary"]["Fn::Sub"]
+        assert boundary.endswith(":policy/qingyi-api-boundary")
+    for function_name, role_name in (("APIHandler", "ApiHandlerRole"), ("ExpirePledges", "ExpirePledgesRole")):
+        function = templates[stage]["Resources"][function_name]["Properties"]
+        assert function["Role"]["Fn::GetAtt"][0] == role_name
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_expiry_job_runs_every_five_minutes_with_only_what_it_needs(templates: dict[str, Any], stage: str) -> None:
+    resources = templates[stage]["Resources"]
+    job = resources["ExpirePledges"]["Properties"]
+    assert job["Handler"] == "app.expire_pledges"
+    assert [e["Properties"]["Schedule"] for e in job["Events"].values()] == ["rate(5 minutes)"]
+    assert job["FunctionName"]["Fn::Sub"] == "qingyi-api-${Stage}-expire-pledges"
+    assert set(job["Environment"]["Variables"]) >= {"QINGYI_TABLE", "QINGYI_STAGE"}
+    group = resources["ExpirePledgesLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert group == "/aws/lambda/qingyi-api-${Stage}-expire-pledges"
+    actions = {a for s in _role_statements(templates[stage], "ExpirePledgesRole") for a in s["Action"]}
+    assert actions == {"dynamodb:UpdateItem", "dynamodb:Query", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert f"/aws/lambda/qingyi-api-{stage}-expire-pledges:" in json.dumps(
+        _role_statements(templates[stage], "ExpirePledgesRole")
+    )
 
 
 @pytest.mark.parametrize("stage", STAGES)
