@@ -354,9 +354,15 @@ def payment_notify(provider):
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
-def payments_tick(event):
-    """Every 5 minutes: mark expired pledges, and ask the providers about checkouts left unpaid."""
-    return notifications.tick(services.ledger())
+def expire_pledges(event):
+    """Mark unpaid pledges past their expiry (tidying only: an unpaid pledge holds nothing)."""
+    return {"expired": services.ledger().expire_pledges()}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def reconcile_payments(event):
+    """Ask the providers about checkouts left unpaid a few minutes; confirm what they report paid."""
+    return notifications.reconcile(services.ledger())
 
 
 # ---- operators -------------------------------------------------------------------------

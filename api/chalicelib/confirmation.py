@@ -280,8 +280,8 @@ class Confirmation:
         marker_op, new_donor, new_team_donor = marker_write(project_id, payer_ref, marker, team_id, +1)
         shard = keys.shard_of(pledge_id + "#total", self.shards)
         change = {"paid_fen": amount, "matched_fen": match, "pledge_count": 1}
-        if item["status"] == "pledged":  # an expired-marked pledge was taken out of pending already
-            change.update(pending_fen=-amount, pending_count=-1)
+        if item["status"] == "pledged":  # an expired-marked pledge was closed already
+            change.update(closed_fen=amount, closed_count=1)
         ops.append(Update(keys.project_total(project_id, shard), add={**change, "donor_count": int(new_donor)}))
         ops.append(marker_op)
         kinds += ["total", "marker"]
@@ -387,7 +387,7 @@ class Confirmation:
         kinds.append("pledge")
         if item["status"] == "pledged":  # no longer pending
             shard = keys.shard_of(pledge_id + "#total", self.shards)
-            back = {"pending_fen": -int(item["amount_fen"]), "pending_count": -1}
+            back = {"closed_fen": int(item["amount_fen"]), "closed_count": 1}
             ops.append(Update(keys.project_total(item["project_id"], shard), add=back))
             kinds.append("total")
             if item.get("team_id"):

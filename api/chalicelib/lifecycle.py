@@ -81,7 +81,7 @@ class Lifecycle:
         ops: list[Op] = [Update(keys.pledge(pledge_id), set=changes, conds=(eq("status", item["status"]),))]
         if item["status"] == "pledged":
             shard = keys.shard_of(pledge_id + "#total", self.shards)
-            back = {"pending_fen": -int(item["amount_fen"]), "pending_count": -1}
+            back = {"closed_fen": int(item["amount_fen"]), "closed_count": 1}
             ops.append(Update(keys.project_total(item["project_id"], shard), add=back))
             if item.get("team_id"):
                 ops.append(Update(keys.team_total(item["team_id"], shard), add=back))

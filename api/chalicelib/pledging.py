@@ -2,7 +2,7 @@
 
 A pledge writes its own item ("must not exist": the idempotency record), the
 donor's receipt contact in an item of its own that expires (``ttl``), and adds
-its amount to one project (and team) totals shard as *pending*. It draws
+its amount to one project (and team) *pledged* counter shard. It draws
 nothing from the pool or any cap and counts against no donor cap: the match is
 decided when the payment arrives (:mod:`confirmation`). The response says what
 the match would be under the current rules and pool, labelled as expected
@@ -152,8 +152,9 @@ class Pledging:
                 )
             )
         shard = keys.shard_of(pledge_id + "#total", self.shards)
-        pending = {"pending_fen": request.amount_fen, "pending_count": 1}
-        ops.append(Update(keys.project_total(item["project_id"], shard), add=pending))
+        # Its own counter family: the totals shards take the payments' writes (totals.py).
+        pledged = {"pledged_fen": request.amount_fen, "pledged_count": 1}
+        ops.append(Update(keys.project_pledged(item["project_id"], shard), add=pledged))
         if request.team_id:
-            ops.append(Update(keys.team_total(request.team_id, shard), add=pending))
+            ops.append(Update(keys.team_pledged(request.team_id, shard), add=pledged))
         return ops

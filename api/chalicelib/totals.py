@@ -15,8 +15,13 @@ from . import keys
 from .records import Records
 from .store import ABSENT, Op, Put, eq
 
-#: paid_fen/matched_fen/pledge_count/donor_count count confirmed payments only (pledge_count: paid
-#: pledges; donor_count: distinct verified payers); pending_* count unpaid pledges not yet closed.
+#: What a totals shard holds: paid_fen/matched_fen/pledge_count/donor_count count confirmed
+#: payments only (pledge_count: paid pledges; donor_count: distinct verified payers); closed_*
+#: count pledges that stopped waiting (paid, expired, cancelled, or paid but needing an operator).
+STORED = ("paid_fen", "matched_fen", "pledge_count", "donor_count", "closed_fen", "closed_count")
+#: What a pledged-counter shard holds (written by pledges only).
+PLEDGED = ("pledged_fen", "pledged_count")
+#: What a read returns: pending = pledged - closed (unpaid pledges not yet closed).
 FIELDS = ("paid_fen", "matched_fen", "pledge_count", "donor_count", "pending_fen", "pending_count")
 
 
@@ -50,15 +55,20 @@ class Totals:
 
     def _sum(self, shard_keys: Sequence[Any], fresh: bool) -> dict[str, int]:
         found = self.records.get_many(shard_keys, consistent=fresh)
-        total = dict.fromkeys(FIELDS, 0)
+        total = dict.fromkeys(STORED + PLEDGED, 0)
         for item in found.values():
             for name in total:
                 total[name] += int(item.get(name, 0))
-        return total
+        out = {name: total[name] for name in FIELDS[:4]}
+        out["pending_fen"] = total["pledged_fen"] - total["closed_fen"]
+        out["pending_count"] = total["pledged_count"] - total["closed_count"]
+        return out
 
     def project(self, project_id: str, *, fresh: bool = False) -> dict[str, int]:
         def load() -> dict[str, int]:
-            return self._sum([keys.project_total(project_id, s) for s in range(self.shards)], fresh)
+            shards = range(self.shards)
+            wanted = [keys.project_total(project_id, s) for s in shards]
+            return self._sum(wanted + [keys.project_pledged(project_id, s) for s in shards], fresh)
 
         if fresh:
             total = load()
@@ -71,7 +81,9 @@ class Totals:
         for team_id in team_ids:
 
             def load(team_id: str = team_id) -> dict[str, int]:
-                return self._sum([keys.team_total(team_id, s) for s in range(self.shards)], fresh)
+                shards = range(self.shards)
+                wanted = [keys.team_total(team_id, s) for s in shards]
+                return self._sum(wanted + [keys.team_pledged(team_id, s) for s in shards], fresh)
 
             if fresh:
                 out[team_id] = load()

@@ -121,12 +121,16 @@ def check(items: list[dict[str, Any]]) -> dict[str, Any]:
         ids = {p[field] for p in all_pledges if p.get(field)}
         for ident in ids:
             shards = [i for i in items if i["pk"].startswith(f"{prefix}{ident}#")]
+            pledged = [i for i in items if i["pk"].startswith(f"{prefix[0]}PLEDGED#{ident}#")]
             mine = [p for p in live if p.get(field) == ident]
             waiting = [p for p in all_pledges if p.get(field) == ident and p["status"] == "pledged"]
             total = {
                 k: sum(int(s.get(k, 0)) for s in shards)
-                for k in ("paid_fen", "matched_fen", "pledge_count", "donor_count", "pending_fen", "pending_count")
+                for k in ("paid_fen", "matched_fen", "pledge_count", "donor_count")
             }
+            for what in ("fen", "count"):
+                made = sum(int(s.get(f"pledged_{what}", 0)) for s in pledged)
+                total[f"pending_{what}"] = made - sum(int(s.get(f"closed_{what}", 0)) for s in shards)
             expected = {
                 "paid_fen": sum(p["amount_fen"] for p in mine),
                 "matched_fen": sum(p["match_fen"] for p in mine),

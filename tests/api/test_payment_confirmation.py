@@ -181,3 +181,29 @@ def test_expiry_is_bounded_and_reads_no_table_scan(ledger: Any, monkeypatch: Any
     assert ledger.expire_pledges(later) == 0
     assert ledger.project_totals("plain-project", fresh=True)["pending_fen"] == 0
     invariants.check(memory_items(ledger))
+
+
+def test_one_uncached_wall_page_is_a_few_bounded_queries(ledger: Any, monkeypatch: Any) -> None:
+    """Issue 16: a page reads the project's wall partitions (keys.WALL_SHARDS of them, each with a
+    Limit), not 32, and never the pending index or the table."""
+    from chalicelib import catalogue, keys, public
+
+    for i in range(40):
+        made = pledge(ledger, "plain-project", f"k-wallcost-{i:03d}", 100 + i, donor=f"donor-wall-{i:03d}")
+        if i % 4:
+            ledger.confirm_payment(payment(ledger, made["pledge_id"], f"wx-wall-{i}", 100 + i, f"openid-w{i}"))
+    calls: list[tuple[str, Any]] = []
+    real_query = ledger.store.query
+
+    def counting(partition: str, **kw: Any) -> Any:
+        calls.append((partition, kw.get("limit")))
+        return real_query(partition, **kw)
+
+    monkeypatch.setattr(ledger.store, "query", counting)
+    page = public.wall(ledger, catalogue.load(), "plain-project", {"limit": "20"})
+    assert len(page["pledges"]) == 20 and all(p["status"] == "paid" for p in page["pledges"])
+    assert len(calls) == keys.WALL_SHARDS < keys.SHARDS
+    assert all(partition.startswith("WALL#plain-project#") and limit == 20 for partition, limit in calls)
+    rest = public.wall(ledger, catalogue.load(), "plain-project", {"limit": "20", "cursor": page["next_cursor"]})
+    shown = [p["pledge_id"] for p in page["pledges"] + rest["pledges"]]
+    assert len(shown) == len(set(shown)) == 30  # every paid pledge once, none of the unpaid ones

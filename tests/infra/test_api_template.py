@@ -163,24 +163,49 @@ def test_data_stack_exports_what_the_api_imports() -> None:
 # ---- the role ----------------------------------------------------------------------------
 
 
-def _role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """The hand-written policy: Chalice gives the API's function and the schedule a role each, the same policy."""
+#: Chalice writes one role per function: the API's, the reconciliation job's (the API's policy: it
+#: reads the provider secret and confirms payments) and the expiry job's (its own, narrower one).
+ROLES = {
+    "ApiHandlerRole": "policy-{stage}.json",
+    "ReconcilePaymentsRole": "policy-{stage}.json",
+    "ExpirePledgesRole": "policy-expire-{stage}.json",
+}
+
+
+def _role_statements(template: dict[str, Any], role_name: str = "ApiHandlerRole") -> list[dict[str, Any]]:
     roles = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
-    assert sorted(roles) == ["ApiHandlerRole", "PaymentsTickRole"], f"expected Chalice's two roles, found {sorted(roles)}"
-    statements = []
-    for role in roles.values():
-        (policy,) = role["Properties"]["Policies"]
-        statements.append(policy["PolicyDocument"]["Statement"])
-    assert statements[0] == statements[1]
-    return statements[0]
+    assert set(roles) == set(ROLES), f"expected the API's and the two jobs' roles, found {sorted(roles)}"
+    (policy,) = roles[role_name]["Properties"]["Policies"]
+    return policy["PolicyDocument"]["Statement"]
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_role_has_exactly_the_hand_written_policy(templates: dict[str, Any], stage: str) -> None:
-    written = json.loads((API_DIR / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
-    assert _role_statements(templates[stage]) == written["Statement"]
-    function = templates[stage]["Resources"]["APIHandler"]["Properties"]
-    assert function["Role"]["Fn::GetAtt"][0] in templates[stage]["Resources"]
+    for role_name, policy_file in ROLES.items():
+        written = json.loads((API_DIR / ".chalice" / policy_file.format(stage=stage)).read_text(encoding="utf-8"))
+        assert _role_statements(templates[stage], role_name) == written["Statement"]
+        boundary = templates[stage]["Resources"][role_name]["Properties"]["PermissionsBoundary"]["Fn::Sub"]
+        assert boundary.endswith(":policy/qingyi-api-boundary")
+    for function_name, role_name in (("APIHandler", "ApiHandlerRole"), ("ExpirePledges", "ExpirePledgesRole")):
+        function = templates[stage]["Resources"][function_name]["Properties"]
+        assert function["Role"]["Fn::GetAtt"][0] == role_name
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_expiry_job_runs_every_five_minutes_with_only_what_it_needs(templates: dict[str, Any], stage: str) -> None:
+    resources = templates[stage]["Resources"]
+    job = resources["ExpirePledges"]["Properties"]
+    assert job["Handler"] == "app.expire_pledges"
+    assert [e["Properties"]["Schedule"] for e in job["Events"].values()] == ["rate(5 minutes)"]
+    assert job["FunctionName"]["Fn::Sub"] == "qingyi-api-${Stage}-expire-pledges"
+    assert set(job["Environment"]["Variables"]) >= {"QINGYI_TABLE", "QINGYI_STAGE"}
+    group = resources["ExpirePledgesLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert group == "/aws/lambda/qingyi-api-${Stage}-expire-pledges"
+    actions = {a for s in _role_statements(templates[stage], "ExpirePledgesRole") for a in s["Action"]}
+    assert actions == {"dynamodb:UpdateItem", "dynamodb:Query", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert f"/aws/lambda/qingyi-api-{stage}-expire-pledges:" in json.dumps(
+        _role_statements(templates[stage], "ExpirePledgesRole")
+    )
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -272,13 +297,17 @@ def test_waf_rate_rule_guards_the_api_stage(templates: dict[str, Any], stage: st
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_payments_schedule_runs_with_the_apis_settings_and_bounds(templates: dict[str, Any], stage: str) -> None:
+def test_the_reconciliation_schedule_runs_with_the_apis_settings_and_bounds(
+    templates: dict[str, Any], stage: str
+) -> None:
     resources = templates[stage]["Resources"]
-    tick = resources["PaymentsTick"]["Properties"]
-    assert tick["Events"]["PaymentsTickEvent"]["Properties"]["Schedule"] == "rate(5 minutes)"
+    tick = resources["ReconcilePayments"]["Properties"]
+    assert tick["Events"]["ReconcilePaymentsEvent"]["Properties"]["Schedule"] == "rate(5 minutes)"
     api_env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
     for name in ("QINGYI_TABLE", "QINGYI_PROVIDER_SECRET", "QINGYI_RETENTION_DAYS"):
         assert tick["Environment"]["Variables"][name] == api_env[name]
     assert tick["LoggingConfig"]["LogGroup"] == {"Ref": "APIHandlerLogGroup"}
-    boundary = resources["PaymentsTickRole"]["Properties"]["PermissionsBoundary"]
+    boundary = resources["ReconcilePaymentsRole"]["Properties"]["PermissionsBoundary"]
     assert boundary == resources["ApiHandlerRole"]["Properties"]["PermissionsBoundary"]
+    statements = lambda name: resources[name]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]  # noqa: E731
+    assert statements("ReconcilePaymentsRole") == statements("ApiHandlerRole")

@@ -79,16 +79,18 @@ def test_deploy_role_only_drives_cloudformation_and_publishes() -> None:
 def test_api_policy_fits_inside_the_boundary(stage: str) -> None:
     """What the hand-written function policy grants, the boundary allows too (else it would silently not work)."""
     boundary = [s for s in _statements("ApiPermissionsBoundary") if s["Effect"] == "Allow"]
-    written = json.loads((API_DIR / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
-    for statement in written["Statement"]:
-        for action in _actions(statement):
-            assert any(any(fnmatch.fnmatch(action, a) for a in _actions(b)) for b in boundary), (
-                f"policy-{stage}.json grants {action}, which the boundary qingyi-api-boundary does not allow"
-            )
+    for name in (f"policy-{stage}.json", f"policy-expire-{stage}.json"):  # the API's and the expiry job's
+        written = json.loads((API_DIR / ".chalice" / name).read_text(encoding="utf-8"))
+        for statement in written["Statement"]:
+            for action in _actions(statement):
+                assert any(any(fnmatch.fnmatch(action, a) for a in _actions(b)) for b in boundary), (
+                    f"{name} grants {action}, which the boundary qingyi-api-boundary does not allow"
+                )
 
 
 def test_boundary_is_what_the_api_role_carries() -> None:
     name = BOOTSTRAP["ApiPermissionsBoundary"]["Properties"]["ManagedPolicyName"]
     merge = load_template(Path(INFRA / "api-merge.yaml"))
-    boundary = merge["Resources"]["ApiHandlerRole"]["Properties"]["PermissionsBoundary"]["Fn::Sub"]
-    assert boundary.endswith(f":policy/{name}")
+    for role in ("ApiHandlerRole", "ExpirePledgesRole"):
+        boundary = merge["Resources"][role]["Properties"]["PermissionsBoundary"]["Fn::Sub"]
+        assert boundary.endswith(f":policy/{name}")

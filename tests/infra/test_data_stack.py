@@ -239,7 +239,7 @@ def test_a_pledge_through_the_app_uses_the_deployed_table_within_the_policy(
             assert made.status_code == 201, made.body
             progress = client.http.get(f"/projects/{project_id}/progress")
             assert progress.status_code == 200, progress.body
-            assert progress.json_body["raised_fen"] == 1000
+            assert progress.json_body["pending_fen"] == 1000 and progress.json_body["paid_fen"] == 0
             wall = client.http.get(f"/projects/{project_id}/pledges")
             assert wall.status_code == 200, wall.body
     finally:
