@@ -68,3 +68,44 @@ def test_rename_advice_never_points_at_an_existing_file(tmp_path: Path) -> None:
     (folder / "HC-001.yml").unlink()
     (err,) = [e for e in load(root).report.errors if e.rule == "record.file_name"]
     assert "rename the file to HC-001.yml" in err.fix_en
+
+
+def _content(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(REPO / "tests" / "site_src" / "examples" / "valid" / "content", root)
+    return root
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_missing_reference_gets_did_you_mean_from_existing_ids(tmp_path: Path) -> None:
+    from site_src.pipeline import check_content
+
+    root = _content(tmp_path)
+    _replace(root / "cottages" / "HC-001.yml", "project: cottages", "project: cotages")  # a letter left out
+    (err,) = check_content(root).report.errors
+    assert (err.rule, err.file, err.field) == ("ref.missing", "content/cottages/HC-001.yml", "project")
+    assert "是不是“cottages”" in err.fix_zh and "did you mean 'cottages'?" in err.fix_en
+
+
+def test_missing_reference_did_you_mean_offers_only_the_right_kind_of_organisation(tmp_path: Path) -> None:
+    from site_src.checks import nearest_ids
+    from site_src.pipeline import check_content
+
+    assert nearest_ids("laiwu-2022-b5", ["laiwu-2022-b4", "laiwu-2021-b3", "linhai"]) == ["laiwu-2022-b4", "laiwu-2021-b3"]
+    assert nearest_ids("LAIWU", ["laiwu", "linhai"]) == ["laiwu"]
+    assert nearest_ids("zzz", ["laiwu", "linhai"]) == []
+    root = _content(tmp_path)
+    _replace(root / "cottages" / "HC-001.yml", "team: vteam", "team: vteams")
+    (err,) = check_content(root).report.errors
+    assert err.rule == "ref.missing" and "did you mean 'vteam'?" in err.fix_en
+    # A cottage's team is a volunteer team: a contractor with a close id is never suggested.
+    _replace(root / "cottages" / "HC-001.yml", "team: vteams", "team: contractors")
+    (err,) = check_content(root).report.errors
+    assert err.rule == "ref.missing" and "did you mean" not in err.fix_en and "add content/organisations/" in err.fix_en
