@@ -17,22 +17,22 @@ Fen = int  # integer fen straight from the ledger (the one kind whose money is n
 
 
 class TeamTotal(Base):
-    team_id: Ref
-    name: ShortText
-    raised_fen: Count
-    pledge_count: Count
-    donor_count: Count
+    team_id: Ref = Field(description="战队编号 / team id")
+    name: ShortText = Field(description="战队名称 / team name")
+    raised_fen: Count = Field(description="认捐合计（分）/ pledged, fen")
+    pledge_count: Count = Field(description="认捐笔数 / pledges")
+    donor_count: Count = Field(description="捐赠人数 / donors")
 
 
 class ProjectTotal(Base):
-    project_id: Ref
-    name: ShortText
-    raised_fen: Count
-    paid_fen: Count
-    matched_fen: Count
-    pledge_count: Count
-    donor_count: Count
-    teams: list[TeamTotal] = Field(default_factory=list)
+    project_id: Ref = Field(description="项目编号 / project id")
+    name: ShortText = Field(description="项目名称 / project name")
+    raised_fen: Count = Field(description="认捐合计（分）/ pledged, fen")
+    paid_fen: Count = Field(description="已到账（分）/ paid, fen")
+    matched_fen: Count = Field(description="配捐（分）/ matched, fen")
+    pledge_count: Count = Field(description="认捐笔数 / pledges")
+    donor_count: Count = Field(description="捐赠人数 / donors")
+    teams: list[TeamTotal] = Field(default_factory=list, description="各战队汇总 / per-team totals")
 
 
 class Settlement(Record):
@@ -41,12 +41,12 @@ class Settlement(Record):
     TITLE_ZH = "配捐结算公示"
 
     campaign_id: Ref = Field(description="结算的活动，与 id 相同 / the campaign settled; equals id")
-    name: ShortText
-    settled_at: dt.datetime
-    pool_fen: Count
-    committed_fen: Count
-    remaining_fen: Count
-    matched_fen: Count
-    reconciled: bool
-    content_path: ShortText
-    projects: list[ProjectTotal] = Field(default_factory=list)
+    name: ShortText = Field(description="活动名称 / campaign name")
+    settled_at: dt.datetime = Field(description="结算时间 / when it was settled")
+    pool_fen: Count = Field(description="配捐资金池（分）/ matching pool, fen")
+    committed_fen: Count = Field(description="已承诺的配捐（分）/ match committed, fen")
+    remaining_fen: Count = Field(description="资金池剩余（分）/ pool remaining, fen")
+    matched_fen: Count = Field(description="配捐合计（分）/ match total, fen")
+    reconciled: bool = Field(description="账本是否已核对一致 / whether the ledger reconciles")
+    content_path: ShortText = Field(description="应提交的文件路径 / the path to commit this file at")
+    projects: list[ProjectTotal] = Field(default_factory=list, description="各项目汇总 / per-project totals")
