@@ -160,8 +160,19 @@ def render_ids(content: Path) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def _untitled(node: Any) -> Any:
+    """Drop pydantic's titles (the field or class name, capitalised): hover would head the Chinese description
+    with "#### Township". Only the schema's own title (Chinese) stays."""
+    if isinstance(node, dict):
+        return {k: _untitled(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(node, list):
+        return [_untitled(v) for v in node]
+    return node
+
+
 def schema_for(kind: type[Record]) -> dict:
-    schema = _offer_ids(_labelled(_ecmascript(_without_docstrings(kind.model_json_schema(mode="validation")))), kind)
+    schema = _labelled(_ecmascript(_without_docstrings(kind.model_json_schema(mode="validation"))))
+    schema = _offer_ids(_untitled(schema), kind)
     schema["description"] = (f"{kind.TITLE_ZH}：每条记录一个文件 content/{kind.FOLDER}/<编号>.yml / "
                              f"a {kind.KIND.replace('_', ' ')} record, one file each: content/{kind.FOLDER}/<id>.yml")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -128,7 +128,7 @@ def test_every_description_is_chinese_first_then_english() -> None:
 def test_every_choice_has_a_chinese_label_in_completion() -> None:
     # The finding: choice lists showed bare English codes. yaml-language-server reads these two lists.
     choices = [n for s in _schemas().values() for n in _nodes(s) if isinstance(n.get("enum"), list)]
-    assert len({n["title"] for n in choices}) >= 14
+    assert len({tuple(n["enum"]) for n in choices}) >= 14
     for node in choices:
         assert len(node["enumDescriptions"]) == len(node["enum"]) == len(node["markdownEnumDescriptions"]), node
         for value, plain, md in zip(node["enum"], node["enumDescriptions"], node["markdownEnumDescriptions"],
