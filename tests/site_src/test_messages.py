@@ -109,3 +109,33 @@ def test_missing_reference_did_you_mean_offers_only_the_right_kind_of_organisati
     _replace(root / "cottages" / "HC-001.yml", "team: vteams", "team: contractors")
     (err,) = check_content(root).report.errors
     assert err.rule == "ref.missing" and "did you mean" not in err.fix_en and "add content/organisations/" in err.fix_en
+
+
+def test_full_width_colon_in_a_text_block_is_not_blamed_for_another_error() -> None:
+    # "Tips：" inside a block of text is no key: the unclosed quote two lines down is the cause, named where it opens.
+    err = _only_error('id: HC-001\ndescription: |\n  Tips：见附件\n  更多\nalias: "小雨\nage_band: 8-10\n')
+    assert (err.line, err.column, err.rule) == (5, 8, "yaml.syntax")
+    assert "引号" in err.zh and "quote" in err.en and "全角" not in err.zh
+
+
+def test_full_width_colon_nearest_the_error_is_named() -> None:
+    err = _only_error("id: HC-001\nstages:\n  identified: 2021-01-01\n  screened：2021-01-02\nalias: x\n")
+    assert (err.line, err.field) == (4, "screened") and "screened: " in err.fix_en
+
+
+def test_full_width_colon_that_yaml_reads_as_text_gets_the_hint() -> None:
+    # "identified：2021-01-01" alone under stages: is no YAML error, only text where a mapping belongs.
+    from site_src.loader import load_record
+    from site_src.models import Cottage
+
+    text = (REPO / "content" / "cottages" / "HC-001.yml").read_text(encoding="utf-8")
+    start, end = text.index("stages:\n"), text.index("batch:")
+    broken = text[:start] + "stages:\n  identified：2020-06-24\n" + text[end:]
+    _, errors, _ = load_record(Cottage, "content/cottages/HC-001.yml", broken.encode("utf-8"))
+    (err,) = errors
+    assert (err.rule, err.field) == ("yaml.syntax", "stages") and "全角冒号" in err.zh and "identified: " in err.fix_en
+
+
+def test_tab_in_a_text_block_is_not_blamed_for_another_error() -> None:
+    err = _only_error('id: HC-001\ndescription: |\n  a\n  \tb\nalias: "x\n')
+    assert err.line == 5 and "Tab" not in err.zh
