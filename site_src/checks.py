@@ -141,7 +141,7 @@ def nearest_ids(ref: str, ids: list[str], n: int = 2) -> list[str]:
     by_lower = {i.lower(): i for i in ids}
     if ref.lower() in by_lower:
         return [by_lower[ref.lower()]]
-    return [by_lower[m] for m in difflib.get_close_matches(ref.lower(), list(by_lower), n=n, cutoff=0.6)]
+    return [by_lower[m] for m in difflib.get_close_matches(ref.lower(), list(by_lower), n=n, cutoff=0.5)]
 
 
 @check
@@ -309,10 +309,10 @@ def cottage_in_service_has_acceptance_and_air_check(loaded: Loaded) -> Iterator[
         if not c.built:
             continue
         batch = batches.get(c.batch) if c.batch else None
-        if batch is None and c.batch and loaded.failed_ref(Batch, c.batch):
-            continue  # references_resolve says the batch has errors itself
-        if batch is None:
-            yield _err(loaded, c, ("batch",), "cottage.acceptance",
+        if batch is None and c.batch:
+            continue  # references_resolve says the batch is missing (with "did you mean") or has errors itself
+        if batch is None:  # no batch at all: said at the stage that needs one
+            yield _err(loaded, c, ("stages", c.stage), "cottage.acceptance",
                        "已验收的小屋必须属于一个有验收记录的批次", "a built cottage must belong to a batch with an acceptance record",
                        "填写 batch:", "set batch:")
             continue

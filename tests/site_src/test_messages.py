@@ -139,3 +139,13 @@ def test_full_width_colon_that_yaml_reads_as_text_gets_the_hint() -> None:
 def test_tab_in_a_text_block_is_not_blamed_for_another_error() -> None:
     err = _only_error('id: HC-001\ndescription: |\n  a\n  \tb\nalias: "x\n')
     assert err.line == 5 and "Tab" not in err.zh
+
+
+def test_missing_reference_is_said_once_not_again_by_the_rules_that_need_it(tmp_path: Path) -> None:
+    # A mistyped batch on a built cottage: ref.missing with "did you mean", not also "a built cottage needs a batch".
+    from site_src.pipeline import check_content
+
+    root = _content(tmp_path)
+    _replace(root / "cottages" / "HC-001.yml", "batch: b1", "batch: b2")
+    errors = check_content(root).report.errors
+    assert [(e.rule, e.field) for e in errors] == [("ref.missing", "batch")] and "'b1'" in errors[0].fix_en
