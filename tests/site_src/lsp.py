@@ -24,6 +24,10 @@ class LanguageServer:
 
     def __init__(self, node: str, timeout: float = 30.0) -> None:
         self.timeout = timeout
+        #: The client's settings by section ("yaml", "[yaml]", ...): the server pulls them (workspace/configuration)
+        #: whenever it is told they changed, as VS Code answers from .vscode/settings.json.
+        self.configuration: dict[str, Any] = {}
+        self.configured = threading.Event()  # set once the server has pulled the settings
         self.proc = subprocess.Popen([node, str(SERVER), "--stdio"], cwd=REPO, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._next = 0
@@ -61,7 +65,12 @@ class LanguageServer:
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if "id" in message and "method" in message:  # a request from the server: answer, never leave it waiting
-            self._send({"id": message["id"], "result": None})
+            result: Any = None
+            if message["method"] == "workspace/configuration":
+                result = [self.configuration.get(item.get("section", "")) for item in message["params"]["items"]]
+            self._send({"id": message["id"], "result": result})
+            if message["method"] == "workspace/configuration":
+                self.configured.set()
         elif "id" in message:
             with self._lock:
                 box = self._replies.get(message["id"])

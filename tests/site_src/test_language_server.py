@@ -1,12 +1,14 @@
 """The JSON Schemas as editors meet them: the real yaml-language-server (npm, pinned in package.json), over stdio.
 
-Documents are opened at paths inside content/ so each file's first line (``# yaml-language-server:
-$schema=../../site_src/schemas/<kind>.schema.json``, the repo's only schema mapping) resolves as in VS Code;
-the workspace settings also map every folder's glob to its schema, as an editor's ``yaml.schemas`` would.
+Documents are opened at paths inside content/, so each file's first line (``# yaml-language-server:
+$schema=../../site_src/schemas/<kind>.schema.json``) resolves as in VS Code, and the server gets the
+``yaml.*`` settings of .vscode/settings.json (``yaml.schemas`` maps every content folder to its schema,
+for a file that lacks the first line), as VS Code and github.dev send them.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 from site_src.importer import import_cottages
 from site_src.loader import record_files
 from site_src.models import KINDS
-from site_src.pipeline import CONTENT, SCHEMA_DIR
+from site_src.pipeline import CONTENT
 
 from .lsp import SERVER, LanguageServer
 from .test_content_examples import VALID
@@ -27,6 +29,20 @@ NODE = shutil.which("node")
 HC = CONTENT / "cottages" / "HC-001.yml"
 
 
+def _workspace_yaml_settings() -> dict[str, Any]:
+    """The ``yaml.*`` settings of .vscode/settings.json, nested as the client sends them to the server."""
+    flat = json.loads((REPO / ".vscode" / "settings.json").read_text(encoding="utf-8"))
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key.startswith("yaml."):
+            *parents, last = key.split(".")[1:]
+            node = out
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+    return out
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[LanguageServer]:
     assert NODE, "node is needed (make system-packages installs it)"
@@ -34,16 +50,16 @@ def server() -> Iterator[LanguageServer]:
     ls = LanguageServer(NODE, timeout=30)
     try:
         ls.request("initialize", {
-            "processId": None, "rootUri": REPO.as_uri(),
-            "capabilities": {"textDocument": {
+            "processId": None, "rootUri": REPO.as_uri(), "workspaceFolders": [{"uri": REPO.as_uri(), "name": REPO.name}],
+            "capabilities": {"workspace": {"configuration": True}, "textDocument": {
                 "completion": {"completionItem": {"documentationFormat": ["markdown", "plaintext"],
                                                   "snippetSupport": True}},
                 "hover": {"contentFormat": ["markdown", "plaintext"]}}},
         })
         ls.notify("initialized", {})
-        schemas = {(SCHEMA_DIR / f"{k.KIND}.schema.json").as_uri(): f"content/{k.FOLDER}/*.yml" for k in KINDS}
-        ls.notify("workspace/didChangeConfiguration", {"settings": {"yaml": {
-            "validate": True, "hover": True, "completion": True, "schemas": schemas, "format": {"enable": False}}}})
+        ls.configuration = {"yaml": _workspace_yaml_settings()}
+        ls.notify("workspace/didChangeConfiguration", {"settings": ls.configuration})
+        assert ls.configured.wait(ls.timeout), "the server never asked for its settings"
         yield ls
     finally:
         ls.stop()
@@ -207,3 +223,19 @@ def test_language_server_hover_shows_the_chinese_description_first(server: Langu
     value = hover["contents"]["value"] if isinstance(hover["contents"], dict) else str(hover["contents"])
     # The schema's own title heads it (希望小屋 (cottage)), then the field's description, Chinese first.
     assert value.split("\n\n")[:2] == ["#### 希望小屋 (cottage)", "乡镇或街道，不得更细 / township or street office, nothing finer"]
+
+
+# ---- the workspace settings ---------------------------------------------------------
+
+def test_workspace_settings_map_every_content_folder_to_its_schema() -> None:
+    schemas = _workspace_yaml_settings()["schemas"]
+    assert schemas == {f"./site_src/schemas/{k.KIND}.schema.json": [f"content/{k.FOLDER}/*.yml",
+                                                                     f"content/{k.FOLDER}/*.yaml"] for k in KINDS}
+    assert all((REPO / path).is_file() for path in schemas)
+
+
+def test_language_server_file_without_first_line_gets_its_schema_from_the_settings(server: LanguageServer) -> None:
+    text = HC.read_text(encoding="utf-8").split("\n", 1)[1].replace("age_band: 13-14", "age_band: 7-9")
+    assert "$schema" not in text
+    _, diagnostics = _open(server, text)
+    assert any(line == _line_of(text, "age_band:") + 1 for line, _ in _messages(diagnostics)), _messages(diagnostics)

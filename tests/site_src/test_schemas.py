@@ -40,7 +40,7 @@ def test_ids_offered_in_completion_are_current() -> None:
     assert (SCHEMA_DIR / IDS).read_text(encoding="utf-8") == render_ids(CONTENT), "run `make schemas` and commit"
 
 
-def test_reference_fields_never_offer_existing_ids_fixed() -> None:
+def test_reference_fields_offer_existing_ids() -> None:
     # The finding: reference fields never offered existing ids. Each one now points at its list in ids.json.
     from site_src.checks import REFS
 
