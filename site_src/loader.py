@@ -18,7 +18,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -300,6 +300,15 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and not p.startswith("function-")))
 
 
+def _at_the_colon(src: Source, err: ContentError, value: str) -> ContentError:
+    start = sum(len(line) + 1 for line in src.text.split("\n")[: err.line - 1])
+    at = src.text.find(value, start)
+    if at < 0:
+        return err
+    colon = src.text.index("：", at)
+    return replace(err, line=src.text.count("\n", 0, colon) + 1, column=colon - src.text.rfind("\n", 0, colon))
+
+
 def validate_source(model: type[R], src: Source) -> tuple[R | None, list[ContentError]]:
     if not isinstance(src.data, dict):
         return None, [src.error((), "yaml.not_mapping", "文件内容应是键值对（字段: 值）",
@@ -314,7 +323,10 @@ def validate_source(model: type[R], src: Source) -> tuple[R | None, list[Content
             if (loc, rule) in seen:
                 continue
             seen.add((loc, rule))
-            errors.append(src.error(loc, rule, zh, en, fix_zh, fix_en))
+            found = src.error(loc, rule, zh, en, fix_zh, fix_en)
+            if rule == "yaml.syntax":  # a full-width colon: said at the colon itself, not at the field above it
+                found = _at_the_colon(src, found, str(err.get("input")))
+            errors.append(found)
         return None, errors
 
 

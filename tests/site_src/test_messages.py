@@ -134,6 +134,8 @@ def test_full_width_colon_that_yaml_reads_as_text_gets_the_hint() -> None:
     _, errors, _ = load_record(Cottage, "content/cottages/HC-001.yml", broken.encode("utf-8"))
     (err,) = errors
     assert (err.rule, err.field) == ("yaml.syntax", "stages") and "全角冒号" in err.zh and "identified: " in err.fix_en
+    line = broken.split("\n").index("  identified：2020-06-24") + 1
+    assert (err.line, err.column) == (line, len("  identified：")), err.text()  # at the colon, not at stages:
 
 
 def test_tab_in_a_text_block_is_not_blamed_for_another_error() -> None:
