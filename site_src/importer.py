@@ -31,7 +31,7 @@ from .models.common import Choice
 from .models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES, AgeBand, Household
 from .money import fen_to_yuan_text
 from .pipeline import schema_ref
-from .yamlsrc import Source, write_record
+from .yamlsrc import Source, Yuan, write_record
 
 REQUIRED = ("id", "programme", "township", "alias", "age_band", "household")
 OPTIONAL = ("batch", "cost", "project", "team", "example", *COTTAGE_STAGES)
@@ -256,10 +256,11 @@ def import_cottages(csv_path: Path, content: Path, *, dry_run: bool = False) -> 
             f"导入失败，未写入任何文件 / import failed; nothing was written ({len(errors)} problem(s))"]
     if not dry_run:
         for rec in records:
-            data = rec.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+            # As editors write a record: dates as dates and the cost as a plain number in yuan, not as quoted text.
+            data = rec.model_dump(exclude_defaults=True, exclude_none=True)
             data["stages"] = {k: v for k, v in data.get("stages", {}).items() if v}
             if rec.cost is not None:
-                data["cost"] = fen_to_yuan_text(rec.cost)  # back to yuan, as editors write it
+                data["cost"] = Yuan(fen_to_yuan_text(rec.cost))
             write_record(content / Cottage.FOLDER / f"{rec.id}.yml", Cottage.KIND, _ordered(data))
     verb = "可导入" if dry_run else "已导入"
     return True, [f"{verb} {len(records)} 间小屋 / {len(records)} cottage(s) {'would be ' if dry_run else ''}imported"

@@ -214,6 +214,18 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
+class Yuan(str):
+    """An amount in yuan as exact text ("9600", "9800.5"), written as a plain YAML number the way editors
+    type it, never through a float."""
+
+
+def _represent_yuan(dumper: yaml.SafeDumper, value: Yuan) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float" if "." in value else "tag:yaml.org,2002:int", str(value))
+
+
+_PlainDumper.add_representer(Yuan, _represent_yuan)
+
+
 def dump_plain(data: Any) -> str:
     """Plain YAML as editors write it: Chinese as is, field order kept, no anchors or aliases."""
     return yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=120)

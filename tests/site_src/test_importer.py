@@ -229,3 +229,14 @@ def test_import_file_name_with_spaces_and_brackets_through_the_make_target(tmp_p
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 cottage(s) imported" in run.stdout
     assert cottage_files(content) == {"HC-001.yml", "HC-101.yml", "HC-102.yml"}
+
+
+def test_import_writes_files_in_the_style_editors_write(tmp_path: Path, content: Path) -> None:
+    # Dates as dates and the cost as a plain number in yuan, as in a hand-written file; no quotes, no anchors.
+    row = "HC-111,demo,方下镇,小禾,8-10,disability,2022-03-01,2022-03-01,,,\"¥9,600.50\",\n"
+    ok, messages = import_cottages(write_csv(tmp_path, [row]), content)
+    assert ok, messages
+    text = (content / "cottages" / "HC-111.yml").read_text(encoding="utf-8")
+    assert "  identified: 2022-03-01\n  screened: 2022-03-01\n" in text and "\ncost: 9600.5\n" in text
+    assert "'" not in text and '"' not in text and "&" not in text
+    assert check_content(content).records["cottage"]["HC-111"].cost == 960050

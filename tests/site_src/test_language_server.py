@@ -239,3 +239,12 @@ def test_language_server_file_without_first_line_gets_its_schema_from_the_settin
     assert "$schema" not in text
     _, diagnostics = _open(server, text)
     assert any(line == _line_of(text, "age_band:") + 1 for line, _ in _messages(diagnostics)), _messages(diagnostics)
+
+
+def test_language_server_broken_file_of_each_kind_gets_its_diagnostic(server: LanguageServer) -> None:
+    # A typo'd field in each kind's valid file: the diagnostic is on that line and names the field.
+    for path in _one_file_per_kind():
+        text = path.read_text(encoding="utf-8").rstrip("\n") + "\nnmae: 拼错的字段\n"
+        _, diagnostics = _open(server, text, CONTENT / path.parent.name / path.name)
+        line = text.rstrip("\n").count("\n") + 1
+        assert [(at, "nmae" in m) for at, m in _messages(diagnostics)] == [(line, True)], (path, diagnostics)
