@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from site_src.yamlsrc import write_record
 
 REPO = Path(__file__).resolve().parents[2]
@@ -151,3 +153,20 @@ def test_missing_reference_is_said_once_not_again_by_the_rules_that_need_it(tmp_
     _replace(root / "cottages" / "HC-001.yml", "batch: b1", "batch: b2")
     errors = check_content(root).report.errors
     assert [(e.rule, e.field) for e in errors] == [("ref.missing", "batch")] and "'b1'" in errors[0].fix_en
+
+
+@pytest.mark.parametrize(("file", "old", "new", "name"), [
+    ("cottages/HC-001.yml", "kind: childrens_day}", "kind: childrens_day, note: 张小明在六一文艺汇演上表演了诗朗诵}", "张小明"),
+    ("needs/n1.yml", "description: 为社区老人义诊。", "description: 李思琪（9岁）需要课业辅导。", "李思琪"),
+    ("projects/cottages.yml", "title: 第一间小屋完工}", "title: 第一间小屋完工, body: 留守儿童王芳住进了新小屋。}", "王芳"),
+])
+def test_child_name_in_free_text_fails_the_content_checks(tmp_path: Path, file: str, old: str, new: str,
+                                                          name: str) -> None:
+    # The finding: a child's name in free text passed every check. End to end, as `make check-content` runs.
+    from site_src.pipeline import check_content
+
+    root = _content(tmp_path)
+    _replace(root / file, old, new)
+    errors = check_content(root).report.errors
+    assert [(e.rule, e.file) for e in errors] == [("privacy.child_name", f"content/{file}")]
+    assert name in errors[0].zh
