@@ -104,6 +104,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ContentError, Waiver
 from .loader import walk
@@ -464,7 +465,7 @@ def _looks_like_name(name: str, after: str) -> bool:
 _POSSEG = None
 
 
-def _tagger():  # type: ignore[no-untyped-def]
+def _tagger() -> Any:
     """jieba's part-of-speech tagger, loaded once per process and only when a sentence needs it (~1 s)."""
     global _POSSEG
     if _POSSEG is None:
