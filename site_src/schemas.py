@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .models import KINDS, Organisation, Record
-from .models.common import choices
+from .models.common import Choice, choices
 
 #: The file of existing ids beside the kind schemas.
 IDS = "ids.json"
@@ -43,12 +44,12 @@ def _ecmascript(node: Any) -> Any:
     return node
 
 
-def _labelled(node: Any) -> Any:
+def _labelled(node: Any, by_name: dict[str, type[Choice]]) -> Any:
     """Every choice list with its Chinese labels, where yaml-language-server shows them in completion and hover:
-    ``enumDescriptions`` (plain) and ``markdownEnumDescriptions``, one per value, from the models' ``Choice``."""
-    by_name = choices()
+    ``enumDescriptions`` (plain) and ``markdownEnumDescriptions``, one per value, from the models' ``Choice``
+    (pydantic titles a choice list's definition with its class name)."""
     if isinstance(node, dict):
-        out = {k: _labelled(v) for k, v in node.items()}
+        out = {k: _labelled(v, by_name) for k, v in node.items()}
         cls = by_name.get(node.get("title", "")) if isinstance(node.get("enum"), list) else None
         if cls is not None:
             labels = cls.labels()
@@ -56,7 +57,7 @@ def _labelled(node: Any) -> Any:
             out["markdownEnumDescriptions"] = [f"**{labels[v]}** `{v}`" for v in node["enum"]]
         return out
     if isinstance(node, list):
-        return [_labelled(v) for v in node]
+        return [_labelled(v, by_name) for v in node]
     return node
 
 
@@ -79,13 +80,25 @@ def _without_docstrings(node: Any) -> Any:
     return node
 
 
-def _targets() -> list[tuple[type[Record], str, str]]:
-    """(kind, dotted path to a reference field, name of its id list in ids.json), from the content checks'
-    own list of references, so a reference the checks resolve is the one completion offers ids for."""
+@dataclass(frozen=True)
+class _Reference:
+    """A reference field as the content checks resolve it, and the name of its id list in ids.json."""
+
+    kind: type[Record]
+    path: str  # dotted: funding[].donor, projects[]
+    target: type[Record]
+    org_kinds: tuple[str, ...]  # only organisations of these kinds, or any when empty
+
+    @property
+    def list_name(self) -> str:  # organisation-contractor: the contractors only
+        return "-".join((self.target.KIND, *self.org_kinds))
+
+
+def _references() -> list[_Reference]:
+    """From the content checks' own list, so the ids completion offers are the ones the checks accept."""
     from .checks import REFS
 
-    return [(kind, dotted, target.KIND + "".join(f"-{k}" for k in org_kinds or ()))
-            for kind, dotted, target, org_kinds in REFS]
+    return [_Reference(kind, path, target, org_kinds or ()) for kind, path, target, org_kinds in REFS]
 
 
 def _branches(schema: dict, node: dict) -> list[dict]:
@@ -113,13 +126,13 @@ def _reference_nodes(schema: dict, node: dict, parts: list[str]) -> list[dict]:
 
 def _offer_ids(schema: dict, kind: type[Record]) -> dict:
     """Point every reference field of ``kind`` at its list of existing ids (suggestions, not validation)."""
-    for owner, dotted, list_name in _targets():
-        if owner is kind:
-            nodes = _reference_nodes(schema, schema, dotted.split("."))
+    for ref in _references():
+        if ref.kind is kind:
+            nodes = _reference_nodes(schema, schema, ref.path.split("."))
             if not nodes:
-                raise KeyError(f"{kind.KIND}.{dotted} is not a text field of the schema")
+                raise KeyError(f"{kind.KIND}.{ref.path} is not a text field of the schema")
             for node in nodes:
-                node["$ref"] = f"{IDS}#/$defs/{list_name}"
+                node["$ref"] = f"{IDS}#/$defs/{ref.list_name}"
     return schema
 
 
@@ -139,15 +152,13 @@ def existing_ids(content: Path) -> dict[str, list[str]]:
                 continue
             if isinstance(data, dict) and isinstance(data.get("kind"), str):
                 org_kind[path.stem] = data["kind"]
-    lists: dict[str, list[str]] = {}
-    for _, _, name in _targets():
-        target, *org_kinds = name.split("-")
-        ids = by_kind.get(target, [])
-        lists[name] = sorted(i for i in ids if not org_kinds or org_kind.get(i) in org_kinds)
-    return lists
+    return {ref.list_name: sorted(i for i in by_kind.get(ref.target.KIND, [])
+                                  if not ref.org_kinds or org_kind.get(i) in ref.org_kinds)
+            for ref in _references()}
 
 
 def render_ids(content: Path) -> str:
+    """ids.json's text for ``content``, stable across runs."""
     lists = existing_ids(content)
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -171,7 +182,7 @@ def _untitled(node: Any) -> Any:
 
 
 def schema_for(kind: type[Record]) -> dict:
-    schema = _labelled(_ecmascript(_without_docstrings(kind.model_json_schema(mode="validation"))))
+    schema = _labelled(_ecmascript(_without_docstrings(kind.model_json_schema(mode="validation"))), choices())
     schema = _offer_ids(_untitled(schema), kind)
     schema["description"] = (f"{kind.TITLE_ZH}：每条记录一个文件 content/{kind.FOLDER}/<编号>.yml / "
                              f"a {kind.KIND.replace('_', ' ')} record, one file each: content/{kind.FOLDER}/<id>.yml")
