@@ -73,7 +73,7 @@ class Cottage(Record):
     programme: Ref = Field(description="所属计划编号 / the programme's id")
     township: ShortText = Field(description="乡镇或街道，不得更细 / township or street office, nothing finer")
     alias: ShortText = Field(description="化名或编号，如“小雨”或 HC-013，绝不能是真实姓名 / alias, never a name")
-    age_band: AgeBand = Field(description='年龄段（不写具体年龄）；请加引号写成 "11-12" / age band, never an exact age; quote it')
+    age_band: AgeBand = Field(description="年龄段，不写具体年龄 / age band, never an exact age")
     household: list[Household] = Field(min_length=1, description="家庭类别（类别，不是身份）/ household categories")
     stages: CottageStages = Field(description="各阶段到达的日期，按顺序填写 / the date each stage was reached, in order")
     batch: Ref | None = Field(None, description="建设批次编号；验收后必填 / the building batch; required once accepted")
