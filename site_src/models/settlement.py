@@ -16,22 +16,23 @@ from .common import Base, Count, Record, Ref, ShortText
 Fen = int  # integer fen straight from the ledger (the one kind whose money is not written by hand)
 
 
-class TeamTotal(Base):
-    team_id: Ref = Field(description="战队编号 / team id")
-    name: ShortText = Field(description="战队名称 / team name")
+class _Pledged(Base):
+    """What the ledger counts for a project and for a team alike."""
+
+    name: ShortText = Field(description="名称 / name")
     raised_fen: Count = Field(description="认捐合计（分）/ pledged, fen")
     pledge_count: Count = Field(description="认捐笔数 / pledges")
     donor_count: Count = Field(description="捐赠人数 / donors")
 
 
-class ProjectTotal(Base):
+class TeamTotal(_Pledged):
+    team_id: Ref = Field(description="战队编号 / team id")
+
+
+class ProjectTotal(_Pledged):
     project_id: Ref = Field(description="项目编号 / project id")
-    name: ShortText = Field(description="项目名称 / project name")
-    raised_fen: Count = Field(description="认捐合计（分）/ pledged, fen")
     paid_fen: Count = Field(description="已到账（分）/ paid, fen")
     matched_fen: Count = Field(description="配捐（分）/ matched, fen")
-    pledge_count: Count = Field(description="认捐笔数 / pledges")
-    donor_count: Count = Field(description="捐赠人数 / donors")
     teams: list[TeamTotal] = Field(default_factory=list, description="各战队汇总 / per-team totals")
 
 
