@@ -162,3 +162,25 @@ def test_ids_refreshed_when_a_referenced_record_is_added(tmp_path: Path) -> None
     shutil.copy(content / "batches" / "b1.yml", content / "batches" / "b2.yml")
     assert refresh_ids(out, content)
     assert json.loads((out / IDS).read_text(encoding="utf-8"))["$defs"]["batch"]["examples"] == ["b1", "b2"]
+
+
+def test_check_content_refreshes_the_ids_for_the_repos_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # `make check-content` on content/ (what the pull-request workflow runs first) rewrites a stale ids.json.
+    import shutil
+
+    import site_src.__main__ as cli
+
+    content, out = tmp_path / "content", tmp_path / "schemas"
+    shutil.copytree(VALID, content)
+    out.mkdir()
+    monkeypatch.setenv("QINGYI_CONTENT", str(content))
+    monkeypatch.setattr(cli, "CONTENT", content)
+    monkeypatch.setattr(cli, "SCHEMA_DIR", out)
+    assert cli.main(["check"]) == 0
+    assert (out / IDS).read_text(encoding="utf-8") == render_ids(content)
+    assert "refreshed the ids offered in completion" in capsys.readouterr().out
+    assert cli.main(["check"]) == 0 and "refreshed" not in capsys.readouterr().out  # unchanged: not written again
+    monkeypatch.setattr(cli, "CONTENT", tmp_path / "elsewhere")  # another content folder: the repo's file is left alone
+    (out / IDS).unlink()
+    assert cli.main(["check"]) == 0 and not (out / IDS).exists()
