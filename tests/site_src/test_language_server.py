@@ -68,12 +68,24 @@ def server() -> Iterator[LanguageServer]:
 _opened = 0
 
 
-def _open(ls: LanguageServer, text: str, like: Path = HC) -> tuple[str, list[dict[str, Any]]]:
-    """Open ``text`` as a new document beside ``like`` (its own URI, so diagnostics never mix)."""
+def _open_all(ls: LanguageServer, docs: list[tuple[str, Path]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Open every (text, beside) at once, each under a new URI beside the file named (so diagnostics never mix),
+    and return each one's (URI, diagnostics): the server validates them side by side (one at a time, each
+    waits out the server's ~0.2 s debounce)."""
     global _opened
-    _opened += 1
-    uri = like.with_name(f"{like.stem}-lsp{_opened}{like.suffix}").as_uri()
-    return uri, ls.open(uri, text)
+    uris = []
+    for text, like in docs:
+        _opened += 1
+        uri = like.with_name(f"{like.stem}-lsp{_opened}{like.suffix}").as_uri()
+        ls.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
+                                                            "text": text}})
+        uris.append(uri)
+    return [(uri, ls.wait_diagnostics(uri)) for uri in uris]
+
+
+def _open(ls: LanguageServer, text: str, like: Path = HC) -> tuple[str, list[dict[str, Any]]]:
+    (opened,) = _open_all(ls, [(text, like)])
+    return opened
 
 
 def _messages(diagnostics: list[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -125,9 +137,8 @@ def test_language_server_valid_file_of_each_kind_has_no_diagnostics(server: Lang
     from .test_settlement import summary
 
     files = _one_file_per_kind()
-    for path in files:
-        _, diagnostics = _open(server, path.read_text(encoding="utf-8"), CONTENT / path.parent.name / path.name)
-        assert _messages(diagnostics) == [], path
+    found = _open_all(server, [(p.read_text(encoding="utf-8"), CONTENT / p.parent.name / p.name) for p in files])
+    assert {p.parent.name: _messages(d) for p, (_, d) in zip(files, found, strict=True) if d} == {}
     # and the settlement as the API exports it (editors commit it unchanged)
     _, diagnostics = _open(server, to_yaml(summary()), CONTENT / "settlements" / "giving-day.yml")
     assert _messages(diagnostics) == []
@@ -243,8 +254,9 @@ def test_language_server_file_without_first_line_gets_its_schema_from_the_settin
 
 def test_language_server_broken_file_of_each_kind_gets_its_diagnostic(server: LanguageServer) -> None:
     # A typo'd field in each kind's valid file: the diagnostic is on that line and names the field.
-    for path in _one_file_per_kind():
-        text = path.read_text(encoding="utf-8").rstrip("\n") + "\nnmae: 拼错的字段\n"
-        _, diagnostics = _open(server, text, CONTENT / path.parent.name / path.name)
+    files = _one_file_per_kind()
+    texts = [p.read_text(encoding="utf-8").rstrip("\n") + "\nnmae: 拼错的字段\n" for p in files]
+    found = _open_all(server, [(t, CONTENT / p.parent.name / p.name) for t, p in zip(texts, files, strict=True)])
+    for path, text, (_, diagnostics) in zip(files, texts, found, strict=True):
         line = text.rstrip("\n").count("\n") + 1
         assert [(at, "nmae" in m) for at, m in _messages(diagnostics)] == [(line, True)], (path, diagnostics)
