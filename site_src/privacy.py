@@ -1,6 +1,6 @@
 """Privacy lint: keep children's and volunteers' personal data out of what we publish.
 
-Cottage records describe children (DESIGN.md, "Privacy"): the public sees an
+Cottage records describe children (README.md "For editors"; the editors' guide, 隐私): the public sees an
 alias, an age band and the township, never a name, an exact address, an ID
 number, a phone number, a school or a located photo. This module finds such
 data in any text (YAML, Markdown, CSV, JSON, built HTML) and in images, and

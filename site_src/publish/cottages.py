@@ -3,7 +3,7 @@
 Why not MkDocs pages: Material renders the whole navigation and runs the full
 page pipeline (Markdown, TOC, search parsing, theme template) for every page,
 which costs milliseconds per page and makes 100,000 cottages take minutes
-(DESIGN.md). A cottage page here is one plain string template (cottage_page.py,
+(README.md, "Facts that shaped the design"). A cottage page here is one plain string template (cottage_page.py,
 every content value escaped) joined into a shell (head, header, footer) that
 links the theme's own stylesheet, so it looks like the rest of the site; the
 shell is built once per build. Pages are kept
