@@ -59,6 +59,8 @@ $(AXE): package.json package-lock.json | system-packages
 check-content: $(STAMP)
 	$(BIN)/python -m site_src check
 
+# The JSON Schema of each kind (from the models) and site_src/schemas/ids.json (the ids in content/ that
+# completion offers for reference fields; check-content refreshes it too).
 schemas: $(STAMP)
 	$(BIN)/python -m site_src schemas
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .pipeline import SCHEMA_DIR, check_content, content_root
+from .pipeline import CONTENT, SCHEMA_DIR, check_content, content_root
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -17,7 +17,14 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _check(args: argparse.Namespace) -> int:
-    loaded = check_content(_root(args))
+    root = _root(args)
+    loaded = check_content(root)
+    if root.resolve() == CONTENT.resolve():
+        # The ids completion offers follow the content (site_src/schemas.py says why they are only suggestions).
+        from .schemas import IDS, refresh_ids
+
+        if refresh_ids(SCHEMA_DIR, root):
+            print(f"已更新自动补全的编号列表 / refreshed the ids offered in completion: site_src/schemas/{IDS}")
     report = loaded.report
     text = report.render()
     if text:
@@ -32,7 +39,7 @@ def _check(args: argparse.Namespace) -> int:
 def _schemas(args: argparse.Namespace) -> int:
     from .schemas import write_all
 
-    written = write_all(Path(args.out))
+    written = write_all(Path(args.out), content=_root(args))
     print(f"schemas: {len(written)} updated in {args.out}")
     return 0
 

@@ -11,6 +11,7 @@ instead of an error of its own, so the editor sees the root cause first.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -135,6 +136,14 @@ def _walk(value: Any, parts: list[str], path: tuple[Any, ...]) -> Iterator[tuple
         yield from _walk(child, rest, path + (name,))
 
 
+def nearest_ids(ref: str, ids: list[str], n: int = 2) -> list[str]:
+    """The existing ids closest to a mistyped one (a letter wrong, case, a digit off), best first."""
+    by_lower = {i.lower(): i for i in ids}
+    if ref.lower() in by_lower:
+        return [by_lower[ref.lower()]]
+    return [by_lower[m] for m in difflib.get_close_matches(ref.lower(), list(by_lower), n=n, cutoff=0.5)]
+
+
 @check
 def references_resolve(loaded: Loaded) -> Iterator[ContentError]:
     for kind, dotted, target, org_kinds in REFS:
@@ -145,11 +154,14 @@ def references_resolve(loaded: Loaded) -> Iterator[ContentError]:
                 if found is None and (note := _refers_to_failed(loaded, record, path, target, ref)) is not None:
                     yield note
                 elif found is None:
-                    near = [i for i in pool if i.lower() == ref.lower()][:1]
+                    near = nearest_ids(ref, [i for i, r in pool.items() if not org_kinds
+                                             or not isinstance(r, Organisation) or r.kind in org_kinds])
                     yield _err(loaded, record, path, "ref.missing",
                                f"找不到{target.TITLE_ZH}“{ref}”", f"no {target.KIND} with id {ref!r}",
-                               f"是不是“{near[0]}”？" if near else f"先在 content/{target.FOLDER}/ 中添加 {ref}.yml，或改正编号",
-                               f"did you mean {near[0]!r}?" if near else f"add content/{target.FOLDER}/{ref}.yml or fix the id")
+                               f"是不是“{'”或“'.join(near)}”？否则先在 content/{target.FOLDER}/ 中添加 {ref}.yml" if near
+                               else f"先在 content/{target.FOLDER}/ 中添加 {ref}.yml，或改正编号",
+                               f"did you mean {' or '.join(map(repr, near))}? If not, add content/{target.FOLDER}/{ref}.yml"
+                               if near else f"add content/{target.FOLDER}/{ref}.yml or fix the id")
                 elif org_kinds and isinstance(found, Organisation) and found.kind not in org_kinds:
                     yield _err(loaded, record, path, "ref.wrong_kind",
                                f"“{ref}”是 {found.kind}，这里需要 {'/'.join(org_kinds)}",
@@ -297,10 +309,10 @@ def cottage_in_service_has_acceptance_and_air_check(loaded: Loaded) -> Iterator[
         if not c.built:
             continue
         batch = batches.get(c.batch) if c.batch else None
-        if batch is None and c.batch and loaded.failed_ref(Batch, c.batch):
-            continue  # references_resolve says the batch has errors itself
-        if batch is None:
-            yield _err(loaded, c, ("batch",), "cottage.acceptance",
+        if batch is None and c.batch:
+            continue  # references_resolve says the batch is missing (with "did you mean") or has errors itself
+        if batch is None:  # no batch at all: said at the stage that needs one
+            yield _err(loaded, c, ("stages", c.stage), "cottage.acceptance",
                        "已验收的小屋必须属于一个有验收记录的批次", "a built cottage must belong to a batch with an acceptance record",
                        "填写 batch:", "set batch:")
             continue

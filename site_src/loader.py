@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -234,6 +235,10 @@ def _field_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
+# A nested key typed with the Chinese input method on ("identified：2021-01-01"): no YAML error, just text.
+_FULL_WIDTH = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*：")
+
+
 def _explain(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str, str]:
     """(rule, zh, en, fix_zh, fix_en) for one pydantic error."""
     kind = err["type"]
@@ -263,6 +268,11 @@ def _explain(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str, str]
         return ("field.type", f"“{value}”不是{'整数' if kind.startswith('int') else '正确的数值'}",
                 f"{value!r} is not a valid {'whole number' if kind.startswith('int') else 'number'}",
                 "填写数字，不加引号和单位", "write a plain number")
+    if kind in ("dict_type", "model_type") and isinstance(value, str) and _FULL_WIDTH.match(value):
+        key = _FULL_WIDTH.match(value).group(1)  # type: ignore[union-attr]
+        return ("yaml.syntax", f"“{value}”里的冒号是中文全角冒号“：”，YAML 把整行当成了文字",
+                f"{value!r} has a full-width colon (：), so YAML read the whole line as text",
+                f"把“：”改成英文冒号加一个空格：{key}: ", f"type an ASCII colon and a space: {key}: ")
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         want = {"string_type": ("文字", "text"), "list_type": ("列表（以 - 开头的多行）", "a list"),
                 "dict_type": ("键值对", "a mapping"), "model_type": ("键值对", "a mapping"),
@@ -290,6 +300,15 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and not p.startswith("function-")))
 
 
+def _at_the_colon(src: Source, err: ContentError, value: str) -> ContentError:
+    start = sum(len(line) + 1 for line in src.text.split("\n")[: err.line - 1])
+    at = src.text.find(value, start)
+    if at < 0:
+        return err
+    colon = src.text.index("：", at)
+    return replace(err, line=src.text.count("\n", 0, colon) + 1, column=colon - src.text.rfind("\n", 0, colon))
+
+
 def validate_source(model: type[R], src: Source) -> tuple[R | None, list[ContentError]]:
     if not isinstance(src.data, dict):
         return None, [src.error((), "yaml.not_mapping", "文件内容应是键值对（字段: 值）",
@@ -304,7 +323,10 @@ def validate_source(model: type[R], src: Source) -> tuple[R | None, list[Content
             if (loc, rule) in seen:
                 continue
             seen.add((loc, rule))
-            errors.append(src.error(loc, rule, zh, en, fix_zh, fix_en))
+            found = src.error(loc, rule, zh, en, fix_zh, fix_en)
+            if rule == "yaml.syntax":  # a full-width colon: said at the colon itself, not at the field above it
+                found = _at_the_colon(src, found, str(err.get("input")))
+            errors.append(found)
         return None, errors
 
 

@@ -82,7 +82,9 @@ def _pydantic_fen(value: Any) -> int:
 
 
 _MONEY_SCHEMA = {
-    "description": "金额（元）：260600、\"26.06万\" 或 \"¥260,600.00\"；最多两位小数。Amount in yuan.",
+    "description": "金额（元）：260600、\"26.06万\" 或 \"¥260,600.00\"，最多两位小数 / "
+                   "amount in yuan: 260600, \"26.06万\" or \"¥260,600.00\", at most two decimals",
+    "examples": [260600, "26.06万", "¥260,600.00"],
     "anyOf": [
         {"type": "number", "minimum": 0, "multipleOf": 0.01},
         {"type": "string", "pattern": _MONEY.pattern},

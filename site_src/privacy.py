@@ -1,6 +1,6 @@
 """Privacy lint: keep children's and volunteers' personal data out of what we publish.
 
-Cottage records describe children (DESIGN.md, "Privacy"): the public sees an
+Cottage records describe children (README.md "For editors"; the editors' guide, 隐私): the public sees an
 alias, an age band and the township, never a name, an exact address, an ID
 number, a phone number, a school or a located photo. This module finds such
 data in any text (YAML, Markdown, CSV, JSON, built HTML) and in images, and
@@ -104,6 +104,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ContentError, Waiver
 from .loader import walk
@@ -464,7 +465,7 @@ def _looks_like_name(name: str, after: str) -> bool:
 _POSSEG = None
 
 
-def _tagger():  # type: ignore[no-untyped-def]
+def _tagger() -> Any:
     """jieba's part-of-speech tagger, loaded once per process and only when a sentence needs it (~1 s)."""
     global _POSSEG
     if _POSSEG is None:

@@ -119,6 +119,14 @@ def load_text(file: str, text: str) -> tuple[Source, list[ContentError]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = f"{exc.context or ''} {exc.problem or ''}".strip()
+        if "quoted scalar" in (exc.context or "") and exc.context_mark is not None:
+            # The parser stops at the end of the file; the editor needs the line where the quote opened.
+            opened = exc.context_mark
+            errors.append(ContentError(
+                file, opened.line + 1, opened.column + 1, "yaml.syntax", "",
+                "从这里开始的引号一直没有结束（缺少配对的引号）", "the quote that starts here is never closed",
+                "在值的末尾补上同样的引号（\" 或 '），或去掉开头的引号", "close the quote at the end of the value, or remove it"))
+            return src, errors
         errors.append(syntax_hint(file, text, line, col, problem))
     except yaml.YAMLError as exc:
         errors.append(ContentError(file, 1, 1, "yaml.syntax", "", f"YAML 格式错误：{exc}", f"YAML error: {exc}"))
@@ -132,17 +140,51 @@ _FULL_WIDTH_KEY = re.compile(r"^[ ]*(?:-[ ]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 
 
+def _error_line(text: str) -> int | None:
+    """The line of the first parse error in ``text``, or None when it parses."""
+    loader = _Loader(text)
+    try:
+        loader.get_single_node()
+        return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line + 1 if mark else 1
+    except yaml.YAMLError:
+        return 1
+    finally:
+        loader.dispose()
+
+
+def _the_cause(text: str, start: int, end: int, replacement: str, line: int) -> bool:
+    """Whether the slip at text[start:end] is what the parser tripped on: with it fixed, the parse gets past
+    ``line`` (a "Tips：" inside a block of text is no key, and an error further down is not its fault)."""
+    after = _error_line(text[:start] + replacement + text[end:])
+    return after is None or after > line
+
+
+def _slip(pattern: re.Pattern[str], text: str, line: int, replacement: str, group: str | None = None
+          ) -> re.Match[str] | None:
+    """The last occurrence of a slip at or before the parser's error line that is the cause of it."""
+    found = [m for m in pattern.finditer(text) if text.count("\n", 0, m.start()) + 1 <= line]
+    for m in reversed(found):
+        start, end = m.span(group) if group else (m.end() - 1, m.end())
+        if _the_cause(text, start, end, replacement, line):
+            return m
+    return None
+
+
 def syntax_hint(file: str, text: str, line: int, col: int, problem: str) -> ContentError:
     """A parser error in editors' words: the common slips (full-width colon, tab, undefined alias) are named,
-    at the line where they are, with the fix; anything else keeps the parser's words."""
-    m = _FULL_WIDTH_KEY.search(text)
-    if m is not None and ":" not in text[m.start() : text.find("\n", m.start()) % (len(text) + 1)]:
+    at the line where they are, with the fix; anything else keeps the parser's words. A slip is named only
+    when fixing it gets the parser past the error, so an unrelated "Tips：" in a text block is never blamed."""
+    m = _slip(_FULL_WIDTH_KEY, text, line, ": ")
+    if m is not None:
         at = text.count("\n", 0, m.start()) + 1
         return ContentError(
             file, at, m.end() - m.start(), "yaml.syntax", m.group("key"),
             f"字段“{m.group('key')}”后面是中文全角冒号“：”，YAML 只认英文冒号", f"the key {m.group('key')!r} is followed by a full-width colon (：); YAML needs the ASCII colon",
             f"把“：”改成英文冒号加一个空格：{m.group('key')}: ", f"type an ASCII colon and a space: {m.group('key')}: ")
-    t = _TAB_INDENT.search(text)
+    t = _slip(_TAB_INDENT, text, line, "  ")
     if t is not None:
         at = text.count("\n", 0, t.start()) + 1
         return ContentError(file, at, 1, "yaml.syntax", "", "这一行用 Tab 键缩进，YAML 只允许空格",
@@ -170,6 +212,18 @@ class _PlainDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+class Yuan(str):
+    """An amount in yuan as exact text ("9600", "9800.5"), written as a plain YAML number the way editors
+    type it, never through a float."""
+
+
+def _represent_yuan(dumper: yaml.SafeDumper, value: Yuan) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float" if "." in value else "tag:yaml.org,2002:int", str(value))
+
+
+_PlainDumper.add_representer(Yuan, _represent_yuan)
 
 
 def dump_plain(data: Any) -> str:

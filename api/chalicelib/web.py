@@ -147,7 +147,7 @@ def cached(response: Response, request: Any) -> Response:
     """
     body = response.body if isinstance(response.body, bytes) else str(response.body).encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": etag, "Vary": "Origin"}
+    headers: dict[str, str | list[str]] = {"Cache-Control": PUBLIC_CACHE, "ETag": etag, "Vary": "Origin"}
     wanted = if_none_match(request.headers.get("if-none-match") if request is not None else None)
     if etag in wanted or "*" in wanted:
         return Response(body="", status_code=304, headers=headers)

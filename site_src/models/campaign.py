@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import types
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Union, cast, get_args, get_origin, get_type_hints
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
@@ -33,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, Field, create_model
 from chalicelib import rules
 
 from ..money import Fen
-from .common import Base, Record, Ref, ShortText
+from .common import Base, Choice, Record, Ref, ShortText
 
 
 def _basis_points(rate: Decimal) -> int:
@@ -115,9 +114,9 @@ def catalogue_form(value: Any) -> Any:
     return {f.name: catalogue_form(getattr(value, rules.content_name(f))) for f in rules.content_fields(dc)}
 
 
-class CampaignKind(StrEnum):
-    GIVING_DAY = "giving_day"
-    SEASON = "season"
+class CampaignKind(Choice):
+    GIVING_DAY = "giving_day", "公益日"
+    SEASON = "season", "筹款季"
 
 
 #: pool, windows, rules, projects and demo, as chalicelib.rules.Campaign declares them.
@@ -129,12 +128,12 @@ class Campaign(_CampaignRuleFields):  # type: ignore[valid-type, misc]
     FOLDER: ClassVar[str] = "campaigns"
     TITLE_ZH: ClassVar[str] = "公益日活动"
 
-    programme: Ref
-    name: ShortText
-    kind: CampaignKind
+    programme: Ref = Field(description="所属计划编号 / the programme's id")
+    name: ShortText = Field(description="活动名称，如“2021年99公益日” / campaign name")
+    kind: CampaignKind = Field(description="活动类型 / kind of campaign")
     sponsor: Ref = Field(description="配捐方 / matching sponsor organisation id")
     projects: list[Ref] = Field(min_length=1, description="参与项目 / participating projects")
-    note: ShortText | None = None
+    note: ShortText | None = Field(None, description="备注 / note")
 
     def matching(self) -> rules.Campaign:
         """The campaign as the API decides with it; raises :class:`chalicelib.rules.RulesInvalid`."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from pydantic import Field
 
 from ..money import Fen
-from .common import Base, Record, Ref, ShortText, current_stage
+from .common import Base, Choice, Record, Ref, ShortText, current_stage, stage_date
 
 COTTAGE_STAGES = (
     "identified", "screened", "visited", "approved", "scheduled",
@@ -23,47 +22,47 @@ COTTAGE_STAGE_ZH = {
 BUILT_FROM = "accepted"
 
 
-class AgeBand(StrEnum):
-    A8_10 = "8-10"
-    A11_12 = "11-12"
-    A13_14 = "13-14"
+class AgeBand(Choice):
+    A8_10 = "8-10", "8至10岁"
+    A11_12 = "11-12", "11至12岁"
+    A13_14 = "13-14", "13至14岁"
 
 
-class Household(StrEnum):
-    REGISTERED_POOR = "registered_poor"  # 建档立卡
-    MINIMUM_INCOME = "minimum_income"  # 低保
-    DISABILITY = "disability"  # 残疾
-    SINGLE_PARENT = "single_parent"  # 单亲
-    ORPHAN = "orphan"  # 孤儿
+class Household(Choice):
+    REGISTERED_POOR = "registered_poor", "建档立卡户"
+    MINIMUM_INCOME = "minimum_income", "低保户"
+    DISABILITY = "disability", "残疾家庭"
+    SINGLE_PARENT = "single_parent", "单亲家庭"
+    ORPHAN = "orphan", "孤儿"
 
 
-class ActivityKind(StrEnum):
-    CHILDRENS_DAY = "childrens_day"  # 六一文艺汇演
-    SUMMER_CAMP = "summer_camp"  # 七彩假期、逐梦成长
-    BOOK_DRIFT = "book_drift"  # 图书漂流
-    BIRTHDAY = "birthday"  # 生日蛋糕
-    OTHER = "other"
+class ActivityKind(Choice):
+    CHILDRENS_DAY = "childrens_day", "六一文艺汇演"
+    SUMMER_CAMP = "summer_camp", "夏令营"  # 七彩假期、逐梦成长
+    BOOK_DRIFT = "book_drift", "图书漂流"
+    BIRTHDAY = "birthday", "生日蛋糕"
+    OTHER = "other", "活动"  # the pages say "活动" for any other kind
 
 
 class Activity(Base):
-    date: dt.date
-    kind: ActivityKind
-    note: ShortText | None = None
+    date: dt.date = Field(description="活动日期 / date")
+    kind: ActivityKind = Field(description="活动类型 / kind of activity")
+    note: ShortText | None = Field(None, description="备注：不写孩子的姓名、学校 / note, never the child's name or school")
 
 
 class CottageStages(Base):
     """The date each stage was reached; later stages stay empty until reached."""
 
-    identified: dt.date | None = None
-    screened: dt.date | None = None
-    visited: dt.date | None = None
-    approved: dt.date | None = None
-    scheduled: dt.date | None = None
-    tendered: dt.date | None = None
-    building: dt.date | None = None
-    accepted: dt.date | None = None
-    air_checked: dt.date | None = None
-    in_service: dt.date | None = None
+    identified: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "identified")
+    screened: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "screened")
+    visited: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "visited")
+    approved: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "approved")
+    scheduled: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "scheduled")
+    tendered: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "tendered")
+    building: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "building")
+    accepted: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "accepted")
+    air_checked: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "air_checked")
+    in_service: dt.date | None = stage_date(COTTAGE_STAGE_ZH, "in_service")
 
 
 class Cottage(Record):
@@ -71,17 +70,17 @@ class Cottage(Record):
     FOLDER = "cottages"
     TITLE_ZH = "希望小屋"
 
-    programme: Ref
+    programme: Ref = Field(description="所属计划编号 / the programme's id")
     township: ShortText = Field(description="乡镇或街道，不得更细 / township or street office, nothing finer")
     alias: ShortText = Field(description="化名或编号，如“小雨”或 HC-013，绝不能是真实姓名 / alias, never a name")
-    age_band: AgeBand
+    age_band: AgeBand = Field(description="年龄段，不写具体年龄 / age band, never an exact age")
     household: list[Household] = Field(min_length=1, description="家庭类别（类别，不是身份）/ household categories")
-    stages: CottageStages
-    batch: Ref | None = None
-    cost: Fen | None = None
+    stages: CottageStages = Field(description="各阶段到达的日期，按顺序填写 / the date each stage was reached, in order")
+    batch: Ref | None = Field(None, description="建设批次编号；验收后必填 / the building batch; required once accepted")
+    cost: Fen | None = Field(None, description="改造费用（元）/ cost of the cottage, yuan")
     project: Ref | None = Field(None, description="资金来源项目 / funding project id")
     team: Ref | None = Field(None, description="结对志愿服务队 / paired volunteer team (organisation id)")
-    activities: list[Activity] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list, description="小屋里的活动（备注中不写孩子的姓名）/ activities, never naming the child")
 
     @property
     def stage(self) -> str | None:

@@ -9,12 +9,11 @@ raise money from the public and receive it (site_src/disclosure.py checks this).
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from .common import Base, Count, Record, Ref, ShortText, Text
+from .common import Base, Choice, Count, Record, Ref, ShortText, Text
 
 #: A fact inside a real record that the demo invented (a code, a date): shown as 示例数据 beside it.
 ExampleFlag = Annotated[bool, Field(description="示例数据：此项为演示填写，不是真实登记信息 / invented example data")]
@@ -46,24 +45,24 @@ class FundraisingQualification(Base):
     example: ExampleFlag = False
 
 
-class OrgKind(StrEnum):
-    LEAGUE_COMMITTEE = "league_committee"  # 团委
-    CHARITY = "charity"  # 慈善组织（社会团体或社会服务机构形式）
-    FOUNDATION = "foundation"  # 基金会
-    CHARITY_FEDERATION = "charity_federation"  # 慈善总会
-    FUND = "fund"  # 专项基金（挂在慈善总会下）
-    ENTERPRISE = "enterprise"  # 企业
-    GOVERNMENT_OFFICE = "government_office"  # 政府部门
-    YOUTH_FEDERATION = "youth_federation"  # 青联
-    VOLUNTEER_ASSOCIATION = "volunteer_association"  # 志愿者协会
-    VOLUNTEER_ORGANISATION = "volunteer_organisation"  # 大型志愿组织
-    VOLUNTEER_TEAM = "volunteer_team"  # 志愿服务队
-    SOCIAL_ORGANISATION = "social_organisation"  # 社会组织
-    CONTRACTOR = "contractor"  # 施工单位
-    SUPERVISOR = "supervisor"  # 监理单位
-    TENDER_AGENT = "tender_agent"  # 招标代理
-    TESTING_LAB = "testing_lab"  # 检测机构
-    LEAGUE_BRANCH = "league_branch"  # 基层团组织/少先队
+class OrgKind(Choice):
+    LEAGUE_COMMITTEE = "league_committee", "团委"
+    CHARITY = "charity", "慈善组织（社会团体或社会服务机构形式）"
+    FOUNDATION = "foundation", "基金会"
+    CHARITY_FEDERATION = "charity_federation", "慈善总会"
+    FUND = "fund", "专项基金（挂在慈善总会或基金会下）"
+    ENTERPRISE = "enterprise", "企业"
+    GOVERNMENT_OFFICE = "government_office", "政府部门"
+    YOUTH_FEDERATION = "youth_federation", "青联"
+    VOLUNTEER_ASSOCIATION = "volunteer_association", "志愿者协会"
+    VOLUNTEER_ORGANISATION = "volunteer_organisation", "大型志愿组织"
+    VOLUNTEER_TEAM = "volunteer_team", "志愿服务队"
+    SOCIAL_ORGANISATION = "social_organisation", "社会组织"
+    CONTRACTOR = "contractor", "施工单位"
+    SUPERVISOR = "supervisor", "监理单位"
+    TENDER_AGENT = "tender_agent", "招标代理"
+    TESTING_LAB = "testing_lab", "检测机构"
+    LEAGUE_BRANCH = "league_branch", "基层团组织/少先队"
 
 
 class Organisation(Record):
@@ -71,14 +70,14 @@ class Organisation(Record):
     FOLDER = "organisations"
     TITLE_ZH = "组织"
 
-    name: ShortText
-    kind: OrgKind
+    name: ShortText = Field(description="组织全称 / the organisation's full name")
+    kind: OrgKind = Field(description="组织类型；能公开募捐的只有慈善组织、基金会、慈善总会 / kind; only charities, foundations and charity federations may raise publicly")
     parent: Ref | None = Field(None, description="上级组织编号（如专项基金所属的慈善总会）/ parent organisation id")
-    region: ShortText | None = None
+    region: ShortText | None = Field(None, description="所在地区 / region")
     focus: ShortText | None = Field(None, description="服务领域，如平安治理 / field of service")
     registered: int | None = Field(None, ge=1949, le=2100, description="登记年份 / year registered")
-    members: Count | None = None
-    about: Text | None = None
+    members: Count | None = Field(None, description="成员人数 / number of members")
+    about: Text | None = Field(None, description="简介（Markdown）/ about the organisation, Markdown")
     registration: Registration | None = Field(None, description="登记信息 / registration")
     fundraising_qualification: FundraisingQualification | None = Field(
         None, description="公开募捐资格 / public-fundraising qualification")

@@ -3,7 +3,7 @@
 Why not MkDocs pages: Material renders the whole navigation and runs the full
 page pipeline (Markdown, TOC, search parsing, theme template) for every page,
 which costs milliseconds per page and makes 100,000 cottages take minutes
-(DESIGN.md). A cottage page here is one plain string template (cottage_page.py,
+(README.md, "Facts that shaped the design"). A cottage page here is one plain string template (cottage_page.py,
 every content value escaped) joined into a shell (head, header, footer) that
 links the theme's own stylesheet, so it looks like the rest of the site; the
 shell is built once per build. Pages are kept
@@ -31,7 +31,7 @@ from urllib.parse import unquote
 from markupsafe import Markup
 
 from ..models import Cottage
-from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES
+from ..models.cottage import COTTAGE_STAGE_ZH, COTTAGE_STAGES, ActivityKind, Household
 from . import cottage_page, fmt
 from .pages import TEMPLATES, light_environment
 from .published import Published, listing_url
@@ -39,10 +39,8 @@ from .published import Published, listing_url
 PAGE_SIZE = 500
 ROOT = "\x00root\x00"  # stands for a listing page's relative root inside cached rows
 
-HOUSEHOLD_ZH = {"registered_poor": "建档立卡户", "minimum_income": "低保户", "disability": "残疾家庭",
-                "single_parent": "单亲家庭", "orphan": "孤儿"}
-ACTIVITY_ZH = {"childrens_day": "六一文艺汇演", "summer_camp": "夏令营", "book_drift": "图书漂流",
-               "birthday": "生日蛋糕", "other": "活动"}
+HOUSEHOLD_ZH = Household.labels()
+ACTIVITY_ZH = ActivityKind.labels()
 
 
 @dataclass

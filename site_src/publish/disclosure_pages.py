@@ -17,11 +17,11 @@ from typing import Any
 
 from ..disclosure import Deadline, final_report_deadline, update_deadline
 from ..models import Organisation, Project
-from ..models.project import Filing, Platform, ProjectReport
+from ..models.project import Filing, Platform, ProjectReport, ReportKind
 from .pages import Pages
 from .published import Published, url_of
 
-REPORT_KIND_ZH = {"progress": "募捐与进展报告", "final": "结项报告"}
+REPORT_KIND_ZH = ReportKind.labels()
 DEADLINE_STATE_ZH = {"ok": "按期", "soon": "即将到期", "late": "已逾期", "done": "已公开"}
 
 

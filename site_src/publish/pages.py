@@ -20,8 +20,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..models.batch import Result
 from ..models.cottage import COTTAGE_STAGE_ZH
 from ..models.need import NEED_STAGE_ZH, NEED_STAGES
+from ..models.programme import ProgrammeKind
+from ..models.project import Channel, ProjectStatus
 from ..models.settlement import Settlement
 from ..models.venture_project import THEME_ZH, VENTURE_STAGE_ZH, VENTURE_STAGES
 from . import charts, fmt, share, trust
@@ -29,12 +32,12 @@ from .published import Published, listing_url, rel, url_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-KIND_ZH = {"crowdfunding": "网络众筹", "volunteer_claiming": "志愿服务项目认领", "venture_philanthropy": "公益创投"}
-STATUS_ZH = {"planned": "筹备中", "fundraising": "募集中", "in_progress": "执行中", "completed": "已完成", "closed": "已结项"}
-CHANNEL_ZH = {"enterprise": "企业捐赠", "foundation": "基金会渠道", "online": "网络众筹", "government": "财政资金",
-              "other": "其他"}
+# The labels are the models' own (site_src.models.common.Choice): one source for pages, schemas and importer.
+KIND_ZH = ProgrammeKind.labels()
+STATUS_ZH = ProjectStatus.labels()
+CHANNEL_ZH = Channel.labels()
 LEDGER_KIND_ZH = {**CHANNEL_ZH, "use": "支出", "grant": "创投资助"}
-RESULT_ZH = {"passed": "合格", "failed": "不合格"}
+RESULT_ZH = Result.labels()
 
 
 def src_uri(url: str) -> str:

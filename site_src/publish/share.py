@@ -134,7 +134,7 @@ QR_BORDER = 2  # quiet zone, in modules (scanners want at least 2 on a white bac
 def qr_scale(url: str, size: int) -> int:
     """Pixels per module so the code, its quiet zone included, fits ``size`` px with whole-pixel modules."""
     width, _ = segno.make(url, error="m").symbol_size(scale=1, border=QR_BORDER)
-    return max(size // width, 1)
+    return max(int(size // width), 1)
 
 
 def _qr(url: str, size: int) -> Image.Image:

@@ -37,6 +37,22 @@ def test_stage_throttling_covers_every_route_and_method(templates: dict[str, Any
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_an_undeclared_method_reaches_the_app_for_its_405_as_locally(templates: dict[str, Any], stage: str) -> None:
+    """API Gateway would answer an undeclared method with MISSING_AUTHENTICATION_TOKEN (404); an ANY
+    method on every path sends it to the function, whose router answers 405 with Allow (tests/api)."""
+    paths = templates[stage]["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert paths, "the packaged API has no paths"
+    for path, methods in paths.items():
+        declared = {m for m in methods if not m.startswith("x-")}
+        assert "get" in declared or "post" in declared, path
+        any_method = methods["x-amazon-apigateway-any-method"]
+        integration = any_method["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy", path
+        assert integration["uri"] == methods[sorted(declared)[0]]["x-amazon-apigateway-integration"]["uri"], path
+        assert {p["name"] for p in any_method["parameters"]} == set(re.findall(r"{(\w+)}", path)), path
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_preflight_answers_allow_only_the_site_origin(templates: dict[str, Any], stage: str) -> None:
     # A preflight is either answered by the app (it reads QINGYI_SITE_ORIGINS, set
     # from the SiteOrigin parameter) or by a mock integration that Chalice wrote
