@@ -412,12 +412,13 @@ class CampaignRules:
     ``minimum_pledge_fen``: a pledge below this amount earns no match (reason
         ``below_minimum``). With tiers, the lowest tier's ``min_fen`` is a minimum too.
     ``per_pledge_cap_fen``: at most this much match for one pledge (reason ``pledge_cap``).
-    ``per_donor_daily_cap_fen``: at most this much match per donor key per
-        Asia/Shanghai calendar day in this campaign (reason ``donor_cap``).
-    ``per_donor_matched_pledges``: at most this many pledges per donor key in
+    ``per_donor_daily_cap_fen``: at most this much match per paying account (the
+        verified payer, api/TABLE.md) per Asia/Shanghai calendar day in this campaign
+        (reason ``donor_cap``).
+    ``per_donor_matched_pledges``: at most this many payments per paying account in
         this campaign earn a match (Goteo: 1); later ones get 0 (reason
-        ``donor_cap``). Only pledges that received a match > 0 (and are not
-        cancelled) count.
+        ``donor_cap``). Only payments that received a match > 0 (and are not
+        refunded) count.
     ``per_project_cap_fen``: at most this much match per project in this
         campaign, enlarged by ``team_bonus`` (reason ``project_cap``).
     ``matchable_max_fen``: only the first this-many fen of a pledge are matched
@@ -427,10 +428,10 @@ class CampaignRules:
         ``matchable_max_fen``); contiguous, ascending, the last one open-ended
         unless ``matchable_max_fen`` stays below its ``max_fen``.
     ``team_bonus``: see :class:`TeamBonus`; needs ``per_project_cap_fen``.
-    ``velocity_per_minute``: a pledge arriving when this many (or more) pledges
-        from the same donor key, or the same source address, were already
-        recorded in the last 60 s gets no match (reason ``velocity``); the
-        pledge itself still counts and is flagged. None disables the check.
+    ``velocity_per_minute``: a payment arriving when this many (or more) payments
+        from the same paying account were already recorded in the last 60 s gets
+        no match (reason ``velocity``); the payment itself still counts and is
+        flagged. None disables the check.
     """
 
     ratio_bp: int = rule(

@@ -128,10 +128,10 @@ def describe(campaign: Campaign) -> list[str]:
         out.append("示例活动，仅供演示，不涉及真实配捐资金")
     out += [f"配捐时间：{describe_window(w)}" for w in campaign.windows]
     out += describe_rules(campaign.rules)
-    out.append(f"配捐资金共{yuan(campaign.pool_fen)}元，用完即止")
+    out.append(f"配捐资金共{yuan(campaign.pool_fen)}元，用完即止；配捐在捐款到账时确定")
     if campaign.rules.velocity_per_minute is not None:
         out.append(
-            f"同一捐赠人或同一网络来源1分钟内超过{campaign.rules.velocity_per_minute}笔捐款时，超出的捐款暂不配捐"
+            f"同一付款账户1分钟内付款超过{campaign.rules.velocity_per_minute}笔时，超出的捐款暂不配捐"
         )
     return out
 

@@ -20,9 +20,9 @@ class _Pledged(Base):
     """What the ledger counts for a project and for a team alike."""
 
     name: ShortText = Field(description="名称 / name")
-    raised_fen: Count = Field(description="认捐合计（分）/ pledged, fen")
-    pledge_count: Count = Field(description="认捐笔数 / pledges")
-    donor_count: Count = Field(description="捐赠人数 / donors")
+    raised_fen: Count = Field(description="已到账的认捐合计（分；未付款的认捐不计）/ paid pledges, fen (unpaid ones never count)")
+    pledge_count: Count = Field(description="已付款笔数 / paid pledges")
+    donor_count: Count = Field(description="付款人数 / distinct payers")
 
 
 class TeamTotal(_Pledged):

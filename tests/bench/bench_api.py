@@ -227,6 +227,10 @@ def test_capacity_at_10000_confirmations_per_second() -> None:
     wall_max = max(
         max(c[0] for c in seconds.values()) for key, seconds in store.per_gsi.items() if key.startswith("WALL#")
     )
+    families: dict[str, int] = defaultdict(int)  # the busiest item of each kind (POOL, PTOTAL, ...)
+    for key, seconds in store.per_item.items():
+        family = key[0].split("#")[0]
+        families[family] = max(families[family], max(c[1] for c in seconds.values()))
     pool = ledger.pool(campaign, fresh=True)
     assert pool.remaining_fen >= 0 and min(pool.remaining) >= 0
     assert hottest[0] < 1000 and hottest_units < 1000, "an item would be throttled"
@@ -245,6 +249,7 @@ def test_capacity_at_10000_confirmations_per_second() -> None:
             "max_writes_per_item_per_s": hottest[0],
             "max_write_units_per_item_per_s": hottest_units,
             "hottest_item": "#".join(hottest_key[0].split("#")[:2]),
+            "max_write_units_per_s_by_item_kind": dict(sorted(families.items(), key=lambda kv: -kv[1])[:6]),
             "max_writes_per_index_partition_per_s": gsi[0],
             "hottest_index_partition": "#".join(gsi_key.split("#")[:2]),
             "max_writes_per_wall_partition_per_s": wall_max,
