@@ -557,6 +557,25 @@ class Stack:
         (self.state_dir / PID_FILE).unlink(missing_ok=True)
 
 
+def spawn(args: list[str], *, env: dict[str, str], log_path: Path, timeout: float = 120) -> subprocess.Popen[bytes]:
+    """``infra/local_stack.py ARGS`` in its own process (tests, benchmarks), output to ``log_path``.
+
+    Returns once it printed READY (bounded by ``timeout``); stop it with SIGINT so it saves its state.
+    """
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    log.close()  # the child holds its own descriptor
+    deadline = time.monotonic() + timeout
+    while b"READY" not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the local stack did not start: {log_path.read_text(encoding='utf-8')[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python infra/local_stack.py", description="make serve: 青益本地全套 / the whole product locally"

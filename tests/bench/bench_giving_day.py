@@ -27,7 +27,6 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -38,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from infra.local_stack import free_port
+from infra.local_stack import free_port, spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "laiwu-hope-cottages-2022"
@@ -112,16 +111,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
     # wrk sends every request from 127.0.0.1 as one client: the abuse limits (429 past 10 pledges a
     # minute per browser, chalicelib/limits.py) are not what this bench measures.
     env.update(QINGYI_RATE_PER_CLIENT="100000000", QINGYI_RATE_NEW_CLIENTS="100000000")
-    log = (tmp / "serve.log").open("wb")
-    serve = subprocess.Popen(
-        [sys.executable, str(ROOT / "infra" / "local_stack.py"), "--no-site", "--no-seed",
-         "--api-port", str(api_port), "--state-dir", str(tmp / "state")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 120
-    while b"READY" not in (tmp / "serve.log").read_bytes():
-        assert serve.poll() is None and time.monotonic() < deadline, (tmp / "serve.log").read_text()[-2000:]
-        time.sleep(0.2)
+    args = ["--no-site", "--no-seed", "--api-port", str(api_port), "--state-dir", str(tmp / "state")]
+    serve = spawn(args, env=env, log_path=tmp / "serve.log")
     yield tmp, api_port
     serve.send_signal(signal.SIGINT)
     serve.wait(timeout=60)

@@ -11,23 +11,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.local_stack import free_port
+from infra.local_stack import free_port, spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "laiwu-hope-cottages-2022"
-READY_SECONDS = 120
 
 
 def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:
@@ -47,22 +42,13 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     state = tmp_path_factory.mktemp("serve")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QINGYI_")}
-    log = (state / "log.txt").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "infra" / "local_stack.py"), "--no-site", "--no-seed",
-         "--api-port", str(port), "--state-dir", str(state / "state")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    args = ["--no-site", "--no-seed", "--api-port", str(port), "--state-dir", str(state / "state")]
+    process = spawn(args, env=env, log_path=state / "log.txt")
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while b"READY" not in (state / "log.txt").read_bytes():
-            assert process.poll() is None and time.monotonic() < deadline, (state / "log.txt").read_text()
-            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
-        log.close()
 
 
 def pledge(api: str, amount: int, client: str, donor: str | None = None) -> tuple[int, Any, Any]:
