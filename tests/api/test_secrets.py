@@ -162,7 +162,7 @@ def test_the_role_may_read_exactly_the_named_secret_and_the_function_gets_only_i
     assert variables[secrets.ENV] == {"Fn::Sub": "qingyi/${Stage}/payment-providers"}
     for stage in ("dev", "prod"):
         policy = json.loads((ROOT / "api" / ".chalice" / f"policy-{stage}.json").read_text(encoding="utf-8"))
-        # the provider secret's own statement (PaymentKey, the notification key, is settings.py's)
+        # the provider secret's own statement (TokenMap, the token hashes, is settings.py's)
         (statement,) = [s for s in policy["Statement"] if s.get("Sid") == "PaymentProviderSecret"]
         assert statement["Action"] == ["secretsmanager:GetSecretValue"]
         assert statement["Resource"]["Fn::Sub"].endswith(f":secret:qingyi/{stage}/payment-providers-??????")

@@ -167,7 +167,7 @@ def test_policy_allows_no_more_than_the_store_can_call(stage: str) -> None:
     )
     # Only the store talks to AWS: any other call would need its own line in the policy.
     # The provider secret has one (PaymentProviderSecret): secrets.py may read it; the token map
-    # and the payment notification key have theirs (TokenMap, PaymentKey): settings.py reads them.
+    # has its own (TokenMap): settings.py reads it.
     actions = {a for statement in _policy(stage) for a in statement["Action"]}
     assert {"secretsmanager:GetSecretValue", "ssm:GetParameter"} <= actions
     readers = {STORE, API_DIR / "chalicelib" / "secrets.py", API_DIR / "chalicelib" / "settings.py"}
