@@ -31,6 +31,7 @@ from chalicelib import (
     visits,
 )
 from chalicelib.errors import (
+    AmountMismatch,
     CampaignStillOpen,
     ClaimNotPending,
     ClaimWindowClosed,
@@ -399,14 +400,16 @@ def _require_pledge_scope(principal, pledge_id):
     access="operator",
     body="PaymentConfirmation",
     returns="OperatorPledge",
-    raises=(InvalidField, UnknownPledge, PaidAfterClose, DuplicatePayment, ServiceBusy),
+    raises=(InvalidField, InvalidAmount, UnknownPledge, AmountMismatch, PaidAfterClose, DuplicatePayment, ServiceBusy),
 )
 def admin_confirm_paid(pledge_id):
     request = _request()
     principal = auth.require(request.headers, "operator")
-    payment_ref, payer_account = pledges.parse_bank_confirmation(optional_json(request))
+    payment_ref, payer_account, amount_fen = pledges.parse_bank_confirmation(optional_json(request))
     _require_pledge_scope(principal, pledge_id)
-    item = services.ledger().confirm_paid(pledge_id, payment_ref=payment_ref, payer_account=payer_account)
+    item = services.ledger().confirm_paid(
+        pledge_id, payment_ref=payment_ref, payer_account=payer_account, amount_fen=amount_fen
+    )
     return pledges.operator_view(item)
 
 

@@ -45,9 +45,6 @@ from .rules import Campaign
 from .store import ABSENT, Op, Put, Update, eq
 from .totals import Totals, marker_write
 
-#: How long a used notification nonce (the signed HMAC route) is remembered.
-NONCE_TTL_SECONDS = 3600
-
 #: Outcome of a payment -> the error the route answers with (None: matched, 200).
 OUTCOMES: dict[str, type[errors.ApiError] | None] = {
     "matched": None,
@@ -116,7 +113,7 @@ class Confirmation:
         self.catalogue = catalogue
         self.shards = shards
 
-    def confirm(self, payment: Payment, *, nonce: str | None = None) -> dict[str, Any]:
+    def confirm(self, payment: Payment) -> dict[str, Any]:
         """Record a verified payment; the pledge view with its final ``match_fen`` (see the module notes)."""
         payer_ref = keys.payer_ref(payment.provider, payment.payer_id)
         stale: set[str] = set()
@@ -124,7 +121,7 @@ class Confirmation:
         def attempt(_n: int) -> tuple[str, dict[str, Any], tuple[Campaign, str, str, int] | None]:
             nonlocal stale
             try:
-                return self._try(payment, payer_ref, stale, nonce)
+                return self._try(payment, payer_ref, stale)
             except Stale as refused:
                 stale = refused.kinds
                 raise Again(wait=not refused.kinds & {"pledge", "payment"}) from refused
@@ -145,30 +142,18 @@ class Confirmation:
     # ---- one attempt ----
 
     def _try(
-        self, payment: Payment, payer_ref: str, stale: set[str], nonce: str | None
+        self, payment: Payment, payer_ref: str, stale: set[str]
     ) -> tuple[str, dict[str, Any], tuple[Campaign, str, str, int] | None]:
         now = self.records.now()
         pay_key = keys.payment(payment.provider, payment.transaction_id)
-        first = [keys.pledge(payment.pledge_id), pay_key] + ([keys.nonce(nonce)] if nonce else [])
-        found = self.records.get_many(first, consistent=True)
+        found = self.records.get_many([keys.pledge(payment.pledge_id), pay_key], consistent=True)
         item, recorded = found.get(keys.pledge(payment.pledge_id)), found.get(pay_key)
-        if nonce and keys.nonce(nonce) in found:
-            raise errors.NotificationReplayed()
         if recorded is not None:  # this very payment was recorded before: the same answer again
             return str(recorded["outcome"]), donor_view(item, clock.iso(now)) if item else {}, None
         moment = moment_of(payment, item, now)
         outcome = classify(item, payment, clock.iso(moment))
         ops: list[Op] = []
         kinds: list[str] = []
-        if nonce:
-            ops.append(
-                Put(
-                    keys.nonce(nonce),
-                    {"pledge_id": payment.pledge_id, "ttl": int(now.timestamp()) + NONCE_TTL_SECONDS},
-                    (ABSENT,),
-                )
-            )
-            kinds.append("nonce")
         payment_item = {
             "pledge_id": payment.pledge_id,
             "provider": payment.provider,

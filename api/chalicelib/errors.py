@@ -173,11 +173,6 @@ class DuplicatePayment(ApiError):
     en = "this pledge was already paid: this second payment is recorded for an operator to refund"
 
 
-class NotificationReplayed(ApiError):
-    status, code = 409, "notification_replayed"
-    zh, en = "这条支付通知已经处理过", "this payment notification (nonce) was already used"
-
-
 class CampaignStillOpen(ApiError):
     status, code = 409, "campaign_open"
     zh, en = "活动尚未结束，不能结算", "the campaign is still open; settle it after its last window"

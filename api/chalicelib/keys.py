@@ -108,10 +108,6 @@ def source_bucket(source_ref: str, bucket: int) -> Key:
     return (f"SOURCE#{source_ref}#{bucket}", "COUNT")
 
 
-def nonce(value: str) -> Key:
-    return (f"NONCE#{value}", "NONCE")
-
-
 def settlement(campaign_id: str) -> Key:
     return (f"SETTLEMENT#{campaign_id}", "SETTLEMENT")
 

@@ -109,27 +109,26 @@ class Ledger:
         *,
         payment_ref: str | None = None,
         amount_fen: int | None = None,
-        nonce: str | None = None,
         payer_account: str | None = None,
     ) -> dict[str, Any]:
-        """An operator's (bank transfer) or the signed notification route's confirmation, as a Payment.
+        """An operator's confirmation of a bank transfer (对公转账), as a Payment.
 
         The payer is the account the operator recorded; without one, the pledge itself stands for
         its payer (caps then cannot join it to the same account's other payments: record it).
         """
         item = self.lifecycle.pledge_item(pledge_id)
-        if item["status"] == "paid" and nonce is None and payment_ref in (None, item.get("transaction_id")):
+        if item["status"] == "paid" and payment_ref in (None, item.get("transaction_id")):
             return item  # the operator confirms again: nothing new
         now = self.now()
         payment = Payment(
             provider="bank",
             pledge_id=pledge_id,
-            transaction_id=payment_ref or nonce or f"operator:{pledge_id}",
+            transaction_id=payment_ref or f"operator:{pledge_id}",
             amount_fen=int(item["amount_fen"]) if amount_fen is None else amount_fen,
             payer_id=payer_account or f"pledge:{pledge_id}",
             paid_at=now,
         )
-        self.confirmation.confirm(payment, nonce=nonce)
+        self.confirmation.confirm(payment)
         return self.lifecycle.pledge_item(pledge_id)
 
     def cancel(self, pledge_id: str, *, reason: str | None = None) -> dict[str, Any]:

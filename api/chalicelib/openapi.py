@@ -301,6 +301,12 @@ SCHEMAS: dict[str, Any] = {
                 "maxLength": 200,
                 "description": "the paying account, as the bank statement shows it: caps count by it (kept as a digest)",
             },
+            "amount_fen": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "the amount on the bank statement, in fen (absent: the pledge's amount);"
+                " one that differs is recorded for review and refused as amount_mismatch",
+            },
         },
         extra=False,
     ),

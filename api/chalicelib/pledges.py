@@ -233,13 +233,18 @@ def parse_operator_note(data: dict[str, Any], field_name: str) -> str | None:
     return clean_text(value) or None
 
 
-def parse_bank_confirmation(data: dict[str, Any]) -> tuple[str | None, str | None]:
-    """An operator's bank-transfer confirmation: the bank's reference and the payer's account.
+def parse_bank_confirmation(data: dict[str, Any]) -> tuple[str | None, str | None, int | None]:
+    """An operator's bank-transfer confirmation: the bank's reference, the payer's account, the amount.
 
     The account is what per-donor caps and the velocity rule count by for a bank transfer
-    (it is stored only as a digest, ``payer_ref``).
+    (it is stored only as a digest, ``payer_ref``). The amount is what the statement shows
+    (integer fen; absent: the pledge's amount); one that differs is recorded for the operator
+    and refused as ``amount_mismatch``, as a provider's notification would be.
     """
-    fields.only(data, ("payment_ref", "payer_account"))
+    fields.only(data, ("payment_ref", "payer_account", "amount_fen"))
+    amount = data.get("amount_fen")
+    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool) or amount < 1):
+        raise errors.InvalidAmount()
     out: list[str | None] = []
     for name in ("payment_ref", "payer_account"):
         value = data.get(name)
@@ -248,4 +253,4 @@ def parse_bank_confirmation(data: dict[str, Any]) -> tuple[str | None, str | Non
                 f"{name} 必须是不超过 200 字的文本", f"{name} must be text of at most 200 characters"
             )
         out.append(clean_text(value) or None if value is not None else None)
-    return out[0], out[1]
+    return out[0], out[1], amount

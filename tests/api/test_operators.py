@@ -95,6 +95,23 @@ def test_confirm_paid_is_idempotent_and_moves_paid_fen(api: Any, moto_table: str
     assert missing.status == 404 and missing.json["code"] == "unknown_pledge"
 
 
+def test_a_bank_transfer_of_another_amount_is_recorded_for_review_and_refused(api: Any, moto_table: str) -> None:
+    made = make_pledge(api, amount=2000)
+    path = f"/admin/pledges/{made['pledge_id']}/paid"
+    body = {"payment_ref": "BANK-0001", "payer_account": "6222 0000 1111", "amount_fen": 1999}
+    reply = api.post(path, headers=operator_headers(), body=body)
+    assert reply.status == 409 and reply.json["code"] == "amount_mismatch", reply.text
+    progress = api.get("/projects/laiwu-cottages/progress").json
+    assert progress["paid_fen"] == 0 and progress.get("matched_fen", 0) == 0
+    issues = api.get("/admin/payments/issues", headers=operator_headers(ADMIN_TOKEN))
+    assert issues.status == 200, issues.text
+    assert "amount_mismatch" in issues.text and made["pledge_id"] in issues.text
+    for bad in (0, "2000", True):
+        refused = api.post(path, headers=operator_headers(), body={**body, "amount_fen": bad})
+        assert refused.status == 400 and refused.json["code"] == "invalid_amount", refused.text
+    invariants.check(invariants.scan(moto_table))
+
+
 def test_cancel_returns_the_match_to_the_pool_and_every_cap(api: Any, moto_table: str) -> None:
     # Goteo-style: one matched payment per payer, ¥100 per pledge, ¥500 per project.
     first = api.pledge_and_pay("goteo-school", "key-goteo-c1", pledge_body(amount=20000, donor="donor-goteo-1")).json
