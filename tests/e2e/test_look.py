@@ -67,6 +67,10 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.qy-chart text')].map(t 
 })"""
 
 
+CAPTIONS = """() => [...document.querySelectorAll('.qy-table > table > caption')].map(c => ({text: c.textContent,
+    right: c.getBoundingClientRect().right, region: c.closest('.qy-table').getBoundingClientRect().right}))"""
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_kind_reads_on_a_phone_and_a_desktop(phone: Any, desktop: Any, stack: LocalStack, name: str) -> None:
     folder = ARTIFACTS / "look"
@@ -83,6 +87,9 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(phone: Any, desktop: Any
                 assert t["inside"], f"{name} at {label}: chart text runs past its drawing: {t['text']}"
                 if label == "390":
                     assert t["px"] >= MIN_TEXT_PX - 0.05, f"{name}: chart text at {t['px']:.1f} px: {t['text']}"
+            # a wide table scrolls inside its region; its caption is read whole, inside the region
+            for c in tab.evaluate(CAPTIONS):
+                assert c["right"] <= c["region"] + 1, f"{name} at {label}: caption cut at the right: {c['text']}"
             # our mark in the header, and the favicon, on every page kind (cottage pages included)
             icon = tab.get_attribute('link[rel="icon"]', "href")
             assert icon and icon.endswith("logo.svg"), icon
