@@ -278,13 +278,20 @@ def structure(title: str, one: str, four: Sequence[str], n_label: str) -> str:
     head, tail = _open("structure", height, title, f"{title}：1个{one}牵头；{len(four)}个大型志愿组织：{'、'.join(four)}；{n_label}")
     out = [head, f'<rect x="1" y="1" width="{WIDTH - 2}" height="{head_h - 2}" rx="6" fill="{FILL}"/>',
            _label(WIDTH / 2, 27, f"1 · {one}", WIDTH - 16, size=15, anchor="middle", fill="#ffffff")[0]]
+    # a trunk down the gap between the two columns, from the association to the N teams, and a short branch
+    # to each organisation's inner side (lines to the box centres ran across the first row's boxes)
+    out.append(f'<line x1="{_w(WIDTH / 2)}" y1="{head_h}" x2="{_w(WIDTH / 2)}" y2="{_w(y_n)}" stroke="{FILL}" stroke-width="1.5"/>')
     for i, name in enumerate(four):
         bx = 1 + (i % 2) * (col_w + 10)
         by = y_four + (i // 2) * (box_h + 10)
-        out.append(f'<line x1="{_w(WIDTH / 2)}" y1="{head_h}" x2="{_w(bx + col_w / 2)}" y2="{_w(by)}" stroke="{FILL}" '
-                   f'stroke-width="1.5"/>'
+        inner = bx + col_w if i % 2 == 0 else bx
+        out.append(f'<line x1="{_w(WIDTH / 2)}" y1="{_w(by + box_h / 2)}" x2="{_w(inner)}" y2="{_w(by + box_h / 2)}" '
+                   f'stroke="{FILL}" stroke-width="1.5"/>'
                    f'<rect x="{_w(bx)}" y="{_w(by)}" width="{_w(col_w)}" height="{box_h}" rx="6" fill="{TRACK}" stroke="{FILL}"/>')
         lines, cut = wrap(name, MIN_FONT, col_w - 12)
+        if len(lines) == 2 and not cut and " " not in name:  # two even lines, not one character left over
+            half = (len(name) + 1) // 2
+            lines = [name[:half], name[half:]]
         first_y = by + (27 if len(lines) == 1 else 19)
         out.append(_text(bx + col_w / 2, first_y, lines, size=MIN_FONT, anchor="middle", full=name if cut else "",
                          line_height=16))

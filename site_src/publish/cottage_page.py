@@ -58,7 +58,8 @@ def render(*, c: Any, head: str, header: str, footer: str, root: str, site_name:
     out.append('</dl>\n')
     if team:
         out.append(f'<div id="cottage-visits" class="qy-live-visits" data-cottage-id="{cid}" data-api="{esc(api_url)}" '
-                   'aria-live="polite"><p class="qy-note">上门探访次数在脚本载入后从志愿服务记录实时读取。</p></div>\n')
+                   'aria-live="polite"><p class="qy-live-visits__count" hidden></p>'  # its room kept (live.css)
+                   '<p class="qy-note">上门探访次数在脚本载入后从志愿服务记录实时读取。</p></div>\n')
     out.append(f'<h2>进度</h2>\n<ol class="qy-stages">\n{stage_lines}\n</ol>\n')
     if c.activities:
         out.append('<h2>活动</h2>\n<ul>\n')

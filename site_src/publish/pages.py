@@ -274,9 +274,14 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def _wrap_tables(text: str) -> str:
     """Every table in a region that scrolls sideways inside itself (a phone never scrolls the page sideways),
-    focusable so keyboard users can scroll it too, and named by the table's caption."""
+    focusable so keyboard users can scroll it too, and named by the table's caption. A table without a class
+    gets ``qy-data``: Material styles and wraps (with JavaScript, after first paint) only ``table:not([class])``,
+    and its left-aligned cells would outrank ``qy-num``; ours are styled by qingyi.css and wrapped here."""
     def wrap(m: re.Match[str]) -> str:
         table = m.group(0)
+        opening = table[: table.index(">")]
+        if not re.search(r"\sclass=", opening):
+            table = '<table class="qy-data"' + table[len("<table"):]
         caption = _CAPTION.search(table)
         name = " ".join(_TAGS.sub("", caption.group(1)).split()) if caption else "表格"
         return (f'<div class="qy-table" role="region" tabindex="0" aria-label="{escape(name, quote=True)}" '

@@ -134,7 +134,10 @@ def test_lighthouse_mobile_scores(tmp_path: Path) -> None:
             (tmp_path / f"{name}.json").write_text(json.dumps(report), encoding="utf-8")
             scores = {c: round((report["categories"][c]["score"] or 0) * 100) for c in CATEGORIES}
             weight = report["audits"]["total-byte-weight"]["numericValue"]
-            rows[name] = {**scores, "kb": round(weight / 1024), "lcp_ms": round(report["audits"]["largest-contentful-paint"]["numericValue"]),
+            audits = report["audits"]
+            rows[name] = {**scores, "kb": round(weight / 1024), "lcp_ms": round(audits["largest-contentful-paint"]["numericValue"]),
+                          "cls": round(audits["cumulative-layout-shift"]["numericValue"], 3),
+                          "tbt_ms": round(audits["total-blocking-time"]["numericValue"]),
                           "misses": {c: _failed_audits(report, c) for c in CATEGORIES if scores[c] < 100}}
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             shutil.copy(tmp_path / f"{name}.json", ROOT / "test-artifacts" / f"lighthouse-{name}.json")
@@ -145,14 +148,14 @@ def test_lighthouse_mobile_scores(tmp_path: Path) -> None:
         stack.stop()
     print(f"\nLighthouse 12.2.3, mobile preset, median of {RUNS} runs; host benchmarkIndex {index:.0f}, "
           f"CPU slowdown {cpu:g}x (calibrated to a mid-tier phone)")
-    print("page       perf  a11y  best   seo   KB(transfer)  LCP ms")
+    print("page       perf  a11y  best   seo   KB(transfer)  LCP ms    CLS  TBT ms")
     for name, r in rows.items():
         flag = " " if r["performance"] >= TARGET["performance"] else "*"
         print(f"{name:<10} {r['performance']:>3}{flag}  {r['accessibility']:>4}  {r['best-practices']:>4}  {r['seo']:>4}"
-              f"  {r['kb']:>12}  {r['lcp_ms']:>6}")
+              f"  {r['kb']:>12}  {r['lcp_ms']:>6}  {r['cls']:>5.3f}  {r['tbt_ms']:>6}")
         for category, misses in r["misses"].items():
             print(f"{'':<10} {category}: {', '.join(misses)}")
-    print(json.dumps({"bench": "lighthouse-mobile", "benchmark_index": round(index), "cpu_slowdown": cpu, "pages": {k: {c: v[c] for c in (*CATEGORIES, 'kb', 'lcp_ms')}
+    print(json.dumps({"bench": "lighthouse-mobile", "benchmark_index": round(index), "cpu_slowdown": cpu, "pages": {k: {c: v[c] for c in (*CATEGORIES, 'kb', 'lcp_ms', 'cls', 'tbt_ms')}
                                                               for k, v in rows.items()}}, ensure_ascii=False))
     print("* below the performance target of 95")
     below = []

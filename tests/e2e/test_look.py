@@ -2,13 +2,14 @@
 
 Screenshots of every page kind at both widths go to test-artifacts/look/ (look at them after a change).
 Checked in the browser: chart text at least 12 px and inside its drawing, nothing wider than the
-screen, the logo and favicon on every page kind, share tags and images, search by cottage id, and
+screen, nothing moving once painted (the live widgets keep their room: layout shift under 0.02), the logo and favicon on every page kind, share tags and images, search by cottage id, and
 the search index left alone until the reader opens search.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from typing import Any
 
@@ -22,7 +23,8 @@ WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML
              "Chrome/122.0.0.0 Mobile Safari/537.36 XWEB/1220099 MMWEBSDK/20240301 MicroMessenger/8.0.47.2560")
 PHONE = {"viewport": {"width": 390, "height": 844}, "user_agent": WECHAT_UA, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PAGES = {**PAGE_KINDS, "ventures": "/ventures/", "batch": "/batches/laiwu-2020-b1/", "about": "/about/"}
+PAGES = {**PAGE_KINDS, "campaign": "/campaigns/laiwu-demo/", "disclosure": "/disclosure/laiwu/", "ventures": "/ventures/",
+         "batch": "/batches/laiwu-2020-b1/", "about": "/about/", "privacy": "/privacy/"}
 MIN_TEXT_PX = 12
 
 
@@ -51,7 +53,10 @@ def _open(context: Any, stack: LocalStack, path: str) -> Any:
     response = tab.goto(stack.site + path)
     assert response is not None and response.status == 200, path
     tab.wait_for_load_state("load")
-    tab.wait_for_timeout(300)  # the live widgets draw their first answer
+    notes = tab.locator('[data-role="live-note"]')
+    for i in range(notes.count()):  # the live widgets have drawn their first answer (screenshots show it)
+        tab.wait_for_function("n => n.hasAttribute('data-state')", arg=notes.nth(i).element_handle())
+    tab.wait_for_timeout(100)
     return tab
 
 
@@ -61,6 +66,10 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.qy-chart text')].map(t 
             inside: box.left >= svg.left - 1 && box.right <= svg.right + 1 && box.top >= svg.top - 1 && box.bottom <= svg.bottom + 1,
             visible: box.width > 0};
 })"""
+
+
+CAPTIONS = """() => [...document.querySelectorAll('.qy-table > table > caption')].map(c => ({text: c.textContent,
+    right: c.getBoundingClientRect().right, region: c.closest('.qy-table').getBoundingClientRect().right}))"""
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -79,6 +88,13 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(phone: Any, desktop: Any
                 assert t["inside"], f"{name} at {label}: chart text runs past its drawing: {t['text']}"
                 if label == "390":
                     assert t["px"] >= MIN_TEXT_PX - 0.05, f"{name}: chart text at {t['px']:.1f} px: {t['text']}"
+            # a wide table scrolls inside its region; its caption is read whole, inside the region
+            for c in tab.evaluate(CAPTIONS):
+                assert c["right"] <= c["region"] + 1, f"{name} at {label}: caption cut at the right: {c['text']}"
+            # Chinese fonts have no italics: no caption is slanted synthetically
+            slanted = tab.evaluate("""() => [...document.querySelectorAll('figcaption, caption, .md-typeset em')]
+                .filter(e => getComputedStyle(e).fontStyle !== 'normal').map(e => e.textContent.slice(0, 40))""")
+            assert not slanted, f"{name} at {label}: italic text: {slanted}"
             # our mark in the header, and the favicon, on every page kind (cottage pages included)
             icon = tab.get_attribute('link[rel="icon"]', "href")
             assert icon and icon.endswith("logo.svg"), icon
@@ -171,3 +187,42 @@ def test_share_tags_describe_each_page(desktop: Any, stack: LocalStack) -> None:
         finally:
             tab.close()
     assert len(set(seen.values())) == len(seen), json.dumps(seen, ensure_ascii=False, indent=1)
+
+
+SHIFTS = """window.__qyShift = 0; new PerformanceObserver(list => { for (const e of list.getEntries())
+    if (!e.hadRecentInput) window.__qyShift += e.value; }).observe({type: "layout-shift", buffered: true});"""
+MAX_SHIFT = 0.02
+LIVE_PAGES = ("home", "project", "team", "needs", "campaign", "programme", "cottage")
+
+
+@pytest.mark.parametrize("name", LIVE_PAGES)
+def test_the_live_widgets_keep_their_room_no_layout_shift(phone: Any, desktop: Any, stack: LocalStack, name: str) -> None:
+    """Cumulative layout shift from first paint until the live figures have arrived, at 390 and 1280 px."""
+    for label, context in (("390", phone), ("1280", desktop)):
+        tab = context.new_page()
+        try:
+            tab.add_init_script(SHIFTS)
+            tab.goto(stack.site + PAGES[name])
+            tab.wait_for_load_state("load")
+            notes = tab.locator('[data-role="live-note"]')
+            for i in range(notes.count()):  # every live block has had its first answer
+                tab.wait_for_function("n => n.getAttribute('data-state') === 'live'", arg=notes.nth(i).element_handle())
+            tab.wait_for_timeout(200)  # the frame after the last answer is laid out
+            shift = tab.evaluate("() => window.__qyShift")
+            assert shift < MAX_SHIFT, f"{name} at {label}: layout shift {shift:.3f}"
+        finally:
+            tab.close()
+
+
+def test_demo_pledges_on_the_donor_wall_read_in_chinese(phone: Any, stack: LocalStack) -> None:
+    tab = _open(phone, stack, PAGES["project"])
+    try:
+        from infra.local_stack import DEMO_PLEDGES  # what the local stack seeds on its first start
+
+        seeded = [str(p.get(k, "")) for p in DEMO_PLEDGES for k in ("display_name", "message")]
+        assert seeded and not [s for s in seeded if re.search(r"[A-Za-z]{2,}", s)], seeded
+        messages = tab.locator(".qy-wall__message").all_inner_texts()
+        names = tab.locator(".qy-wall__name").all_inner_texts()
+        assert names and not [s for s in messages + names if re.search(r"[A-Za-z]{2,}", s)], (names, messages)
+    finally:
+        tab.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -108,3 +109,18 @@ def test_money_over_time_is_a_running_total_in_and_out() -> None:
     assert 'data-value="177930000"' in svg and 'data-value="91330000"' in svg
     assert "2021-06-30 累计 ¥913,300" in svg  # the text alternative says every step
     assert all(size >= charts.MIN_FONT for _, size, *_ in _texts(svg))
+
+
+def test_the_structure_diagram_lines_run_between_boxes_not_across_them() -> None:
+    svg = charts.structure("1+4+N", "临海市志愿者协会", ["临海市平安治理志愿服务组织", "临海市理论宣传志愿服务组织",
+                                                         "临海市文明实践志愿服务组织", "临海市便民助困志愿服务组织"], "687支注册志愿服务队")
+    rects = [tuple(float(v) for v in m) for m in re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg)]
+    lines = [tuple(float(v) for v in m) for m in re.findall(r'<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"', svg)]
+    assert len(rects) == 6 and lines
+    for x1, y1, x2, y2 in lines:
+        for k in range(1, 20):  # points along the line, its ends excluded, stay outside every box
+            px, py = x1 + (x2 - x1) * k / 20, y1 + (y2 - y1) * k / 20
+            assert not any(rx + 0.5 < px < rx + w - 0.5 and ry + 0.5 < py < ry + h - 0.5 for rx, ry, w, h in rects), (x1, y1, x2, y2)
+    # a two-line name is split evenly, never one character left on the second line
+    body = re.findall(r"<tspan[^>]*>(.*?)</tspan>", svg)
+    assert "临海市平安治理" in body and "志愿服务组织" in body, body
