@@ -170,7 +170,9 @@ def test_the_search_index_waits_until_search_is_opened(desktop: Any, stack: Loca
         assert asked == []
         tab.click(".md-search__input")  # the header's search field (desktop)
         tab.fill(".md-search__input", "希望小屋")
-        tab.wait_for_selector(".md-search-result__item")
+        # Material builds its lunr index (Chinese segmentation) in a worker on first use: 15 s on a
+        # quiet machine is plenty, on a loaded 2-core runner it was not once. Bounded at 60 s.
+        tab.wait_for_selector(".md-search-result__item", timeout=60_000)
         assert len(asked) == 1, asked
     finally:
         tab.close()
