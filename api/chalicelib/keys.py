@@ -43,6 +43,11 @@ def wall_partition(project_id: str, shard: int) -> str:
     return f"WALL#{project_id}#{shard:02d}"
 
 
+def wall_head(project_id: str) -> Key:
+    """The newest rows of a project's wall, merged from its partitions by a reader (see wall.py)."""
+    return (f"WALLHEAD#{project_id}", "WALLHEAD")
+
+
 def pending_partition(shard: int) -> str:
     return f"PENDING#{shard:02d}"
 

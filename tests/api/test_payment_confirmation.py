@@ -184,26 +184,51 @@ def test_expiry_is_bounded_and_reads_no_table_scan(ledger: Any, monkeypatch: Any
 
 
 def test_one_uncached_wall_page_is_a_few_bounded_queries(ledger: Any, monkeypatch: Any) -> None:
-    """Issue 16: a page reads the project's wall partitions (keys.WALL_SHARDS of them, each with a
-    Limit), not 32, and never the pending index or the table."""
-    from chalicelib import catalogue, keys, public
+    """Issue 16: the first page is one read of the project's wall head while it is fresh; merging
+    (on a stale head, or a later page) reads the keys.WALL_SHARDS wall partitions, each with a
+    Limit, never the pending index or the table."""
+    from chalicelib import catalogue, keys, public, wall
 
     for i in range(40):
         made = pledge(ledger, "plain-project", f"k-wallcost-{i:03d}", 100 + i, donor=f"donor-wall-{i:03d}")
         if i % 4:
             ledger.confirm_payment(payment(ledger, made["pledge_id"], f"wx-wall-{i}", 100 + i, f"openid-w{i}"))
     calls: list[tuple[str, Any]] = []
-    real_query = ledger.store.query
+    real_query, real_get = ledger.store.query, ledger.store.get
 
     def counting(partition: str, **kw: Any) -> Any:
         calls.append((partition, kw.get("limit")))
         return real_query(partition, **kw)
 
+    def counting_get(key: Any, *args: Any, **kw: Any) -> Any:
+        calls.append((key[0], None))
+        return real_get(key, *args, **kw)
+
+    clock_now = [1_000_000.0]
+    monkeypatch.setattr(wall.time, "time", lambda: clock_now[0])
+    monkeypatch.setattr(ledger.records, "cache_seconds", 1.5)
     monkeypatch.setattr(ledger.store, "query", counting)
-    page = public.wall(ledger, catalogue.load(), "plain-project", {"limit": "20"})
+    monkeypatch.setattr(ledger.store, "get", counting_get)
+
+    def first_page() -> dict[str, Any]:
+        ledger.records.forget(("wall", "plain-project", None, 20))  # as another API instance: nothing cached
+        calls.clear()
+        return public.wall(ledger, catalogue.load(), "plain-project", {"limit": "20"})
+
+    page = first_page()  # no head yet: one read, the partitions merged, the head written
     assert len(page["pledges"]) == 20 and all(p["status"] == "paid" for p in page["pledges"])
-    assert len(calls) == keys.WALL_SHARDS < keys.SHARDS
-    assert all(partition.startswith("WALL#plain-project#") and limit == 20 for partition, limit in calls)
+    queries = [(p, limit) for p, limit in calls if p.startswith("WALL#")]
+    assert len(queries) == keys.WALL_SHARDS < keys.SHARDS
+    assert all(partition.startswith("WALL#plain-project#") and limit == wall.HEAD_ROWS for partition, limit in queries)
+    assert [p for p, _ in calls if not p.startswith("WALL#")] == ["WALLHEAD#plain-project"]
+    clock_now[0] += 1.0
+    assert first_page() == page and calls == [("WALLHEAD#plain-project", None)]  # fresh head: one read
+    head = real_get(keys.wall_head("plain-project"))
+    assert not {"donor_ref", "payer_ref", "source_ref", "fingerprint"} & {k for r in head["rows"] for k in r}
+    clock_now[0] += 1.0  # older than the cache time: merged again
+    assert first_page() == page and len(calls) == 1 + keys.WALL_SHARDS
+    calls.clear()
     rest = public.wall(ledger, catalogue.load(), "plain-project", {"limit": "20", "cursor": page["next_cursor"]})
+    assert len(calls) == keys.WALL_SHARDS and all(limit == 20 for _, limit in calls)
     shown = [p["pledge_id"] for p in page["pledges"] + rest["pledges"]]
     assert len(shown) == len(set(shown)) == 30  # every paid pledge once, none of the unpaid ones

@@ -302,8 +302,12 @@ def test_the_message_is_cleared_between_pledges(page: Any, stack: LocalStack) ->
     assert page.input_value(f"#qy-msg-{DEMO_PROJECT}") == ""
     page.check(f"#qy-anon-{DEMO_PROJECT}")
     second = submit_and_pay(page, stack)
-    wall = stack.get(f"/projects/{DEMO_PROJECT}/pledges?limit=50")["pledges"]
-    row = next(w for w in wall if w["pledge_id"] == second)
+
+    def on_the_wall() -> Any:  # the wall's first page may be up to the API's cache time old (wall.py)
+        wall = stack.get(f"/projects/{DEMO_PROJECT}/pledges?limit=50")["pledges"]
+        return next((w for w in wall if w["pledge_id"] == second), None)
+
+    row = wait_until(on_the_wall, what="the paid pledge on the donor wall")
     assert not row.get("message") and row.get("display_name") == "爱心人士"
 
 
