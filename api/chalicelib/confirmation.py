@@ -237,12 +237,7 @@ class Confirmation:
         changes = {
             "status": "paid",
             "paid_at": paid_at,
-            "confirmed_at": clock.iso(now),
-            "provider": payment.provider,
-            "transaction_id": payment.transaction_id,
-            "payment_ref": payment.transaction_id,
-            "payer_ref": payer_ref,
-            "paid_amount_fen": int(payment.amount_fen),
+            **_payment_fields(payment, payer_ref, now),
             "campaign_id": campaign.campaign_id if open_then and campaign is not None else item.get("campaign_id"),
             "match_fen": match,
             "match_reason": decision.reason,
@@ -357,12 +352,7 @@ class Confirmation:
             "review_reason": outcome,
             "needs_refund": True,
             "paid_at": clock.iso(min(payment.paid_at, now)),
-            "confirmed_at": clock.iso(now),
-            "provider": payment.provider,
-            "transaction_id": payment.transaction_id,
-            "payment_ref": payment.transaction_id,
-            "payer_ref": payer_ref,
-            "paid_amount_fen": int(payment.amount_fen),
+            **_payment_fields(payment, payer_ref, now),
             "match_fen": 0,
             # on the project's wall index (the wall shows only paid pledges), so exports find it
             "gsi1pk": keys.wall_partition(item["project_id"], keys.shard_of(pledge_id, keys.WALL_SHARDS)),
@@ -393,3 +383,15 @@ class Confirmation:
         if int(self.totals.teams([team_id], fresh=True)[team_id]["paid_fen"]) < bonus.threshold_fen:
             return
         self.escrows.grant_team_bonus(campaign, project_id, team_id)
+
+
+def _payment_fields(payment: Payment, payer_ref: str, now: datetime) -> dict[str, Any]:
+    """What a pledge records of the payment that reached it, matched or not."""
+    return {
+        "confirmed_at": clock.iso(now),
+        "provider": payment.provider,
+        "transaction_id": payment.transaction_id,
+        "payment_ref": payment.transaction_id,
+        "payer_ref": payer_ref,
+        "paid_amount_fen": int(payment.amount_fen),
+    }
