@@ -240,6 +240,10 @@ SCHEMAS: dict[str, Any] = {
             "provider": STR,
             "kind": {"enum": ["qr", "redirect", "jsapi", "bank"], "description": "qr: show url as a QR code; redirect: open url; jsapi: WeixinJSBridge params; bank: show params"},
             "url": NSTR,
+            "qr_image": {
+                "type": ["string", "null"],
+                "description": "kind qr: the code as an SVG data: URI to show on screen (WeChat 扫一扫)",
+            },
             "params": {"type": ["object", "null"]},
             "amount_fen": FEN,
             "expires_at": TIME,

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import segno
 from moto import mock_aws
 
 from tests.api.conftest import ADMIN_TOKEN, OPERATOR_TOKEN, base_env, memory_items, memory_ledger, pledge_body
@@ -78,8 +79,11 @@ def test_checkout_per_channel(paying: Any, fake_providers: Providers) -> None:
     native = checkout(api, made).json
     assert (native["kind"], native["amount_fen"]) == ("qr", 10_000)
     assert native["url"] == f"{fake_providers.wechat.url}/pay/{made['pledge_id']}"
+    # the code to scan from a desktop screen: an SVG QR code of exactly the provider's code_url
+    assert native["qr_image"].startswith("data:image/svg+xml")
+    assert native["qr_image"] == segno.make(native["url"], error="m").svg_data_uri(scale=5, border=4)
     h5 = checkout(api, made, channel="h5").json
-    assert h5["kind"] == "redirect"
+    assert h5["kind"] == "redirect" and h5["qr_image"] is None
     alipay = checkout(api, made, "alipay", "wap").json
     assert alipay["kind"] == "redirect" and alipay["url"].startswith(fake_providers.alipay.url)
     bank = checkout(api, made, "bank", "bank").json

@@ -704,6 +704,7 @@
     if (c.kind === "qr") {
       this.show([
         "请用微信“扫一扫”扫描付款码完成付款（在电脑上打开本页时）。付款后本页的私人链接会显示“已到账”和最终配捐。",
+        c.qr_image ? el("p", {}, [el("img", { src: c.qr_image, alt: "微信支付付款码", width: "220", height: "220", "data-role": "pay-qr" })]) : null,
         el("p", {}, [el("a", { href: this.withReturn(c.url), "data-role": "pay-link", text: "打开微信支付付款页" })]),
         el("p", { "class": "qy-note", text: "付款码内容：" + c.url }),
       ]);
