@@ -56,6 +56,11 @@ def test_pledge_pay_on_the_fake_wechat_pay_then_progress_match_and_wall_change(p
     assert after["paid_fen"] == before["paid_fen"] + 5000
     assert after["matched_fen"] > before["matched_fen"]
     assert after["pending_fen"] == before["pending_fen"]
+    # the wall's first page may be up to the API's cache time old (api/chalicelib/wall.py), like 已到账 above
+    wait_until(
+        lambda: any(w["pledge_id"] == pledge_id for w in stack.get(f"/projects/{DEMO_PROJECT}/pledges")["pledges"]),
+        what="the paid pledge on the API's donor wall",
+    )
     page.goto(stack.site + PROJECT_PAGE)
     row = page.wait_for_selector(f'#pledge-widget [data-role="wall"] [data-pledge-id="{pledge_id}"]')
     assert row.query_selector(".qy-wall__name").inner_text() == "付款测试甲"
