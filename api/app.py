@@ -164,12 +164,9 @@ def create_pledge(project_id):
     pledging.refuse_unless_open(catalogue.load(), project_id, pledge)  # refused: nothing counted, nothing written
     ledger, source = services.ledger(), source_address(request)
     limits.Limits(ledger.records).admit(source, limits.client_token(request.headers))
-    # The link first: written before the pledge, a fault between the two never leaves a pledge
-    # without its link (the link of a pledge never made opens nothing: donor_link.require).
-    token = donor_link.token_for(project_id, key)
-    donor_link.remember(ledger.records, idempotency.pledge_id(project_id, key), token)
     response = ledger.pledge(project_id, pledge, key, idempotency.fingerprint(body), source)
-    return json_response({**response, "donor_token": token}, 201)
+    # the pledge item keeps the token's digest (pledging.py); the token itself only the donor gets
+    return json_response({**response, "donor_token": donor_link.token_for(project_id, key)}, 201)
 
 
 @app.endpoint(

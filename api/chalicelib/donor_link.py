@@ -6,7 +6,7 @@ and the pledge's ``Idempotency-Key`` (which only the donor's browser knows):
 ``SHA-256("donor-link", project, key)``, 32 hex digits. A retry with the same key
 gets the same token, so the pledge's idempotent replay stays exact; neither the token
 nor the key can be computed from the pledge id. The table keeps only the token's
-digest, on a ``DONORLINK#<pledge_id>`` item.
+digest, ``donor_token_ref`` on the pledge item, written in the pledge's own transaction.
 
 The site puts the token in the link's fragment (``/pledge/#<pledge_id>.<token>``):
 a fragment is never sent to a server, so it stays out of access logs and Referer
@@ -24,7 +24,6 @@ from typing import Any
 from . import clock, errors, keys
 from .pledges import donor_view
 from .records import Records
-from .store import Put
 
 HEADER = "donor-token"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -34,13 +33,9 @@ def token_for(project_id: str, idempotency_key: str) -> str:
     return hashlib.sha256(f"donor-link\x1f{project_id}\x1f{idempotency_key}".encode()).hexdigest()[:32]
 
 
-def link_key(pledge_id: str) -> tuple[str, str]:
-    return (f"DONORLINK#{pledge_id}", "LINK")
-
-
-def remember(records: Records, pledge_id: str, token: str) -> None:
-    """Keep the token's digest beside the pledge (idempotent: a replay writes the same item)."""
-    records.write(Put(link_key(pledge_id), {"pledge_id": pledge_id, "token_ref": keys.digest("donor-token", token)}))
+def token_ref(token: str) -> str:
+    """What the pledge item keeps of its donor token (a digest, never the token)."""
+    return keys.digest("donor-token", token)
 
 
 def require(records: Records, pledge_id: str, headers: Any) -> dict[str, Any]:
@@ -48,13 +43,9 @@ def require(records: Records, pledge_id: str, headers: Any) -> dict[str, Any]:
     token = ((headers.get(HEADER) if headers is not None else None) or "").strip().lower()
     if not _TOKEN.match(token):
         raise errors.DonorLinkInvalid()
-    found = records.get_many([link_key(pledge_id), keys.pledge(pledge_id)], consistent=True)
-    link = found.get(link_key(pledge_id))
-    if link is None or not hmac.compare_digest(str(link.get("token_ref", "")), keys.digest("donor-token", token)):
+    item = records.get_many([keys.pledge(pledge_id)], consistent=True).get(keys.pledge(pledge_id))
+    if item is None or not hmac.compare_digest(str(item.get("donor_token_ref", "")), token_ref(token)):
         raise errors.DonorLinkInvalid()  # the same answer for an unknown pledge: nothing to probe
-    item = found.get(keys.pledge(pledge_id))
-    if item is None:
-        raise errors.DonorLinkInvalid()
     return item
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from . import clock, errors, idempotency, keys, retention
+from . import clock, donor_link, errors, idempotency, keys, retention
 from .catalogue import Catalogue
 from .escrow import Escrows
 from .matching import MatchDecision, MatchState, decide_match, is_open
@@ -75,6 +75,7 @@ class Pledging:
             campaign = catalogue.applicable_campaign(project_id, now)
             decision = self.expected(campaign, project_id, request.amount_fen, now)
             item = self._item(pledge_id, project_id, request, campaign, decision, now, body_fingerprint)
+            item["donor_token_ref"] = donor_link.token_ref(donor_link.token_for(project_id, idempotency_key))
             try:
                 self.records.transact(self._ops(item, request, now))
             except errors.ConditionFailed as failed:
