@@ -51,6 +51,9 @@ def test_pledge_pay_on_the_fake_wechat_pay_then_progress_match_and_wall_change(p
     view = page.inner_text('[data-role="donor-view"]')
     assert "已到账" in view and "配捐（最终）" in view, view
     screenshot(page, "donor-page-paid")
+    # every field of the receipt form is drawn as a field (the e-mail one had no border: invisible)
+    for field in ("#qy-receipt-name", "#qy-receipt-code", "#qy-receipt-email"):
+        assert page.eval_on_selector(field, "e => getComputedStyle(e).borderTopStyle") == "solid", field
 
     after = wait_until(lambda: (p := progress(stack))["paid_fen"] > before["paid_fen"] and p, what="已到账")
     assert after["paid_fen"] == before["paid_fen"] + 5000
